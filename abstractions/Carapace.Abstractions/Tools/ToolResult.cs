@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Carapace.Abstractions.Tools;
+
+/// <summary>
+/// The outcome of a tool call: a JSON payload on success, or an error message the caller may see.
+/// Payloads are plain JSON so that no plugin type ever crosses into host serializers.
+/// </summary>
+/// <remarks>
+/// There is deliberately no <c>From&lt;T&gt;(T value)</c>: serialising a plugin-defined type through a
+/// shared <see cref="JsonSerializerOptions"/> caches its metadata in default-context code and keeps
+/// the plugin's load context alive after unload. Build payloads with <see cref="JsonNode"/> instead.
+/// </remarks>
+public sealed record ToolResult
+{
+    private static readonly JsonElement Null = JsonDocument.Parse("null").RootElement.Clone();
+
+    private ToolResult(JsonElement output, bool isError, string? error)
+    {
+        Output = output;
+        IsError = isError;
+        Error = error;
+    }
+
+    public JsonElement Output { get; }
+    public bool IsError { get; }
+    public string? Error { get; }
+
+    public static ToolResult Json(JsonElement output) => new(output.Clone(), false, null);
+
+    public static ToolResult Json(JsonNode? output) =>
+        new(output is null ? Null : JsonDocument.Parse(output.ToJsonString()).RootElement.Clone(), false, null);
+
+    public static ToolResult Text(string text) => Json(new JsonObject { ["text"] = text });
+
+    public static ToolResult Failure(string message) => new(Null, true, message);
+}
