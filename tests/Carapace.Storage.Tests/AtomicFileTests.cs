@@ -1,3 +1,5 @@
+using Carapace.Testing;
+
 namespace Carapace.Storage.Tests;
 
 public sealed class AtomicFileTests

@@ -1,4 +1,4 @@
-namespace Carapace.Storage.Tests;
+namespace Carapace.Testing;
 
 /// <summary>A unique directory under the system temp dir, deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable

@@ -1,0 +1,13 @@
+namespace Carapace.Cli;
+
+/// <summary>Exit codes of `cara`: scripts may rely on them.</summary>
+internal static class CliExit
+{
+    public const int Ok = 0;
+
+    /// <summary>The operation failed (gateway down, refused, not found, unauthorized).</summary>
+    public const int Failure = 1;
+
+    /// <summary>The configuration is invalid.</summary>
+    public const int ConfigError = 2;
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Carapace.Host.Configuration;
+
+namespace Carapace.Cli.Commands;
+
+/// <summary>
+/// `cara config path|show|get|validate`: local inspection of the configuration the gateway would
+/// load, with secrets redacted. These verbs read files only; they never contact the gateway.
+/// </summary>
+internal static class ConfigCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var command = new Command("config", "Inspect and validate the configuration");
+        command.Subcommands.Add(Path());
+        command.Subcommands.Add(Show());
+        command.Subcommands.Add(Get());
+        command.Subcommands.Add(Validate());
+        return command;
+    }
+
+    private static Option<string?> ConfigOption() => new("--config") { Description = "Configuration file (default: the one `cara start` would use)" };
+
+    private static Command Path()
+    {
+        var config = ConfigOption();
+        var command = new Command("path", "Print the configuration file `cara start` would use") { config };
+        CommandAction.Set(command, (parse, _) =>
+        {
+            var location = ConfigLocator.Locate(parse.GetValue(config), Environment.GetEnvironmentVariable);
+            Console.WriteLine(location.Path);
+            if (!File.Exists(location.Path))
+            {
+                Console.Error.WriteLine(location.Explicit
+                    ? $"(not found; named by {location.Reason})"
+                    : "(not found; built-in defaults apply)");
+            }
+
+            return Task.FromResult(CliExit.Ok);
+        });
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var config = ConfigOption();
+        var command = new Command("show", "Print the effective configuration (secrets redacted)") { config };
+        CommandAction.Set(command, (parse, _) =>
+        {
+            var loaded = Load(parse.GetValue(config));
+            Console.WriteLine(ConfigTree.Build(loaded.Values).ToJsonString(Indented));
+            return Task.FromResult(CliExit.Ok);
+        });
+        return command;
+    }
+
+    private static Command Get()
+    {
+        var key = new Argument<string>("key") { Description = "Dotted key, e.g. gateway.port" };
+        var config = ConfigOption();
+        var command = new Command("get", "Print one configuration value (secrets redacted)") { key, config };
+        CommandAction.Set(command, (parse, _) =>
+        {
+            var loaded = Load(parse.GetValue(config));
+            var dotted = parse.GetValue(key)!;
+            JsonNode? node = ConfigTree.Build(loaded.Values);
+            foreach (var segment in dotted.Split('.'))
+            {
+                node = node switch
+                {
+                    JsonObject obj => obj.FirstOrDefault(kv => string.Equals(kv.Key, segment, StringComparison.OrdinalIgnoreCase)).Value,
+                    JsonArray array when int.TryParse(segment, out var i) && i >= 0 && i < array.Count => array[i],
+                    _ => null,
+                };
+                if (node is null)
+                {
+                    throw new CliException($"Key not found: {dotted}");
+                }
+            }
+
+            Console.WriteLine(node is JsonValue value && value.TryGetValue<string>(out var text) ? text : node.ToJsonString(Indented));
+            return Task.FromResult(CliExit.Ok);
+        });
+        return command;
+    }
+
+    private static Command Validate()
+    {
+        var file = new Argument<string?>("file") { Description = "File to validate (default: the one `cara start` would use)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("validate", "Check a configuration file without starting anything") { file };
+        CommandAction.Set(command, (parse, _) =>
+        {
+            var loaded = Load(parse.GetValue(file));
+            var errors = ConfigValidation.Validate(loaded);
+            if (errors.Count > 0)
+            {
+                throw new ConfigurationException(errors);
+            }
+
+            Console.WriteLine($"OK: {loaded.SourceDescription} is valid");
+            return Task.FromResult(CliExit.Ok);
+        });
+        return command;
+    }
+
+    private static LoadedConfiguration Load(string? path) =>
+        CarapaceConfigLoader.Load(ConfigLocator.Locate(path, Environment.GetEnvironmentVariable), Environment.GetEnvironmentVariable);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every Carapace test. On a fresh Debian machine with the .NET 10 SDK it first installs what the
+# tests need (tests/setup/*.sh; apt-get, run as root), then builds and tests the whole solution.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+for setup in tests/setup/*.sh; do
+  [ -e "$setup" ] || continue
+  echo "== setup: $setup"
+  bash "$setup"
+done
+
+echo "== build"
+dotnet build Carapace.sln -c Debug --nologo -v quiet -clp:ErrorsOnly
+
+run_tests() {
+  dotnet test Carapace.sln -c Debug --no-build --nologo --logger "console;verbosity=normal" "$@"
+}
+
+echo "== test"
+log=$(mktemp)
+status=0
+if [ -x tests/setup/with-secret-service.sh ]; then
+  tests/setup/with-secret-service.sh bash -c "$(declare -f run_tests); run_tests" 2>&1 | tee "$log" || status=$?
+else
+  run_tests 2>&1 | tee "$log" || status=$?
+fi
+
+# One summary line for the whole suite, summed over the per-assembly "Total tests" blocks.
+awk '/^Total tests: /       { n++ }
+     /^ +Passed: [0-9]+$/   { p += $2 }
+     /^ +Failed: [0-9]+$/   { f += $2 }
+     /^ +Skipped: [0-9]+$/  { s += $2 }
+     END { printf "== summary: %d test assemblies: %d passed, %d failed, %d skipped\n", n, p, f, s }' "$log"
+rm -f "$log"
+exit "$status"

@@ -1,0 +1,83 @@
+using Carapace.Cli.Tests.Infrastructure;
+using Carapace.Testing;
+
+namespace Carapace.Cli.Tests.Commands;
+
+public sealed class ConfigCommandTests
+{
+    private static Dictionary<string, string?> Env(TempDirectory dir) => new()
+    {
+        ["CARAPACE_STATE_DIR"] = Path.Combine(dir.Path, "state"),
+        ["HOME"] = dir.Path,
+    };
+
+    [Fact]
+    public async Task Path_prints_the_default_location_and_notes_defaults_apply()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await CaraProcess.RunAsync(Env(dir), "config", "path");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(Path.Combine(dir.Path, ".config", "carapace", "carapace.yaml"), result.Stdout.Trim());
+        Assert.Contains("built-in defaults apply", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_and_get_redact_secrets()
+    {
+        using var dir = new TempDirectory();
+        var config = Path.Combine(dir.Path, "c.yaml");
+        await File.WriteAllTextAsync(config, "gateway:\n  port: 19123\n  auth:\n    token: top-secret-value\n");
+
+        var show = await CaraProcess.RunAsync(Env(dir), "config", "show", "--config", config);
+        var port = await CaraProcess.RunAsync(Env(dir), "config", "get", "gateway.port", "--config", config);
+        var token = await CaraProcess.RunAsync(Env(dir), "config", "get", "gateway.auth.token", "--config", config);
+
+        Assert.Equal(0, show.ExitCode);
+        Assert.DoesNotContain("top-secret-value", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("[REDACTED]", show.Stdout, StringComparison.Ordinal);
+        Assert.Equal("19123", port.Stdout.Trim());
+        Assert.Equal("[REDACTED]", token.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Get_of_a_missing_key_exits_1()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await CaraProcess.RunAsync(Env(dir), "config", "get", "gateway.nope");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Key not found: gateway.nope", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_accepts_a_good_file_and_rejects_a_bad_one_with_key_and_line()
+    {
+        using var dir = new TempDirectory();
+        var good = Path.Combine(dir.Path, "good.yaml");
+        var bad = Path.Combine(dir.Path, "bad.yaml");
+        await File.WriteAllTextAsync(good, "gateway:\n  port: 18790\n");
+        await File.WriteAllTextAsync(bad, "gateway:\n  port: 18790\n  bind: moon\n");
+
+        var ok = await CaraProcess.RunAsync(Env(dir), "config", "validate", good);
+        var fail = await CaraProcess.RunAsync(Env(dir), "config", "validate", bad);
+
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Contains("is valid", ok.Stdout, StringComparison.Ordinal);
+        Assert.Equal(2, fail.ExitCode);
+        Assert.Contains("bad.yaml:3:9: gateway.bind: must be loopback, lan, all or an IP address (got 'moon')", fail.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_prints_the_version()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await CaraProcess.RunAsync(Env(dir), "version");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("cara 0.1.0", result.Stdout, StringComparison.Ordinal);
+    }
+}

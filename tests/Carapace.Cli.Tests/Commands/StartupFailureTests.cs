@@ -1,0 +1,78 @@
+using Carapace.Cli.Tests.Infrastructure;
+using Carapace.Testing;
+
+namespace Carapace.Cli.Tests.Commands;
+
+public sealed class StartupFailureTests
+{
+    private static Dictionary<string, string?> Env(TempDirectory dir) => new()
+    {
+        ["CARAPACE_STATE_DIR"] = Path.Combine(dir.Path, "state"),
+        ["HOME"] = dir.Path,
+    };
+
+    [Fact]
+    public async Task Bad_yaml_exits_2_with_file_line_and_column()
+    {
+        using var dir = new TempDirectory();
+        var config = Path.Combine(dir.Path, "bad.yaml");
+        await File.WriteAllTextAsync(config, "gateway:\n  port: 1\n bind: [oops\n");
+
+        var result = await CaraProcess.RunAsync(Env(dir), "start", "--config", config);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Matches(@"bad\.yaml:\d+:\d+: invalid YAML", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_environment_variable_exits_2_naming_it()
+    {
+        using var dir = new TempDirectory();
+        var config = Path.Combine(dir.Path, "carapace.yaml");
+        await File.WriteAllTextAsync(config, "gateway:\n  auth:\n    token: ${CARAPACE_TEST_UNSET_VAR}\n");
+
+        var result = await CaraProcess.RunAsync(Env(dir), "start", "--config", config);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("gateway.auth.token: references ${CARAPACE_TEST_UNSET_VAR}", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_port_flag_exits_2()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await CaraProcess.RunAsync(Env(dir), "start", "--port", "70000");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--port: must be between 0 and 65535", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_when_the_gateway_is_down_exits_1_with_the_upstream_message()
+    {
+        using var dir = new TempDirectory();
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var result = await CaraProcess.RunAsync(Env(dir), "status", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"Could not connect to carapace at 127.0.0.1:{port}", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("cara start", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Credentials_are_never_sent_in_plaintext_to_a_remote_host()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await CaraProcess.RunAsync(Env(dir), "logs", "--host", "192.0.2.10", "--token", "x");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Refusing to send credentials over plain HTTP to 192.0.2.10", result.Stderr, StringComparison.Ordinal);
+    }
+}

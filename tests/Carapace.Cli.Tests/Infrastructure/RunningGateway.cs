@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using Carapace.Testing;
+
+namespace Carapace.Cli.Tests.Infrastructure;
+
+/// <summary>A real `cara start` process on a free port, with its own state directory.</summary>
+internal sealed partial class RunningGateway : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly TempDirectory _dir;
+
+    private RunningGateway(Process process, TempDirectory dir, Dictionary<string, string?> env)
+    {
+        _process = process;
+        _dir = dir;
+        Environment = env;
+    }
+
+    public int Port { get; private set; }
+    public Dictionary<string, string?> Environment { get; }
+    public string Home => _dir.Path;
+    public int Pid => _process.Id;
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>Environment for client verbs talking to this gateway.</summary>
+    public Dictionary<string, string?> ClientEnvironment(string? token = null)
+    {
+        var env = new Dictionary<string, string?>(Environment);
+        env.Remove("CARAPACE_GATEWAY_TOKEN");
+        if (token is not null)
+        {
+            env["CARAPACE_GATEWAY_TOKEN"] = token;
+        }
+
+        return env;
+    }
+
+    public static async Task<RunningGateway> StartAsync(IDictionary<string, string?>? env = null, params string[] extraArgs)
+    {
+        var dir = new TempDirectory();
+        var environment = new Dictionary<string, string?>(env ?? new Dictionary<string, string?>())
+        {
+            ["CARAPACE_STATE_DIR"] = Path.Combine(dir.Path, "state"),
+            ["HOME"] = dir.Path,
+        };
+        var process = Process.Start(CaraProcess.StartInfo(["start", "--port", "0", .. extraArgs], environment))!;
+        var gateway = new RunningGateway(process, dir, environment);
+        process.OutputDataReceived += (_, e) => Append(gateway._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(gateway._stderr, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        await Poll.UntilAsync(() => process.HasExited || Listening().IsMatch(gateway.Stdout), TimeSpan.FromSeconds(60), "cara start to listen");
+        if (process.HasExited)
+        {
+            throw new InvalidOperationException($"cara start exited with {process.ExitCode}:\n{gateway.Stdout}\n{gateway.Stderr}");
+        }
+
+        gateway.Port = int.Parse(Listening().Match(gateway.Stdout).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return gateway;
+    }
+
+    public Task<CaraResult> CaraAsync(string? token, params string[] args) =>
+        CaraProcess.RunAsync(ClientEnvironment(token), [.. args, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+    /// <summary>Sends SIGTERM and waits for the process to exit; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        CaraProcess.SendSignal(_process.Id, CaraProcess.SIGTERM);
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    private static void Append(StringBuilder target, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (target)
+        {
+            target.AppendLine(line);
+        }
+    }
+
+    [GeneratedRegex(@"Listening on http://127\.0\.0\.1:(?<port>\d+)")]
+    private static partial Regex Listening();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        _dir.Dispose();
+    }
+}
