@@ -5,18 +5,12 @@ namespace Carapace.Cli.Tests.Commands;
 
 public sealed class ConfigCommandTests
 {
-    private static Dictionary<string, string?> Env(TempDirectory dir) => new()
-    {
-        ["CARAPACE_STATE_DIR"] = Path.Combine(dir.Path, "state"),
-        ["HOME"] = dir.Path,
-    };
-
     [Fact]
     public async Task Path_prints_the_default_location_and_notes_defaults_apply()
     {
         using var dir = new TempDirectory();
 
-        var result = await CaraProcess.RunAsync(Env(dir), "config", "path");
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "config", "path");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(Path.Combine(dir.Path, ".config", "carapace", "carapace.yaml"), result.Stdout.Trim());
@@ -30,9 +24,9 @@ public sealed class ConfigCommandTests
         var config = Path.Combine(dir.Path, "c.yaml");
         await File.WriteAllTextAsync(config, "gateway:\n  port: 19123\n  auth:\n    token: top-secret-value\n");
 
-        var show = await CaraProcess.RunAsync(Env(dir), "config", "show", "--config", config);
-        var port = await CaraProcess.RunAsync(Env(dir), "config", "get", "gateway.port", "--config", config);
-        var token = await CaraProcess.RunAsync(Env(dir), "config", "get", "gateway.auth.token", "--config", config);
+        var show = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "config", "show", "--config", config);
+        var port = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "config", "get", "gateway.port", "--config", config);
+        var token = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "config", "get", "gateway.auth.token", "--config", config);
 
         Assert.Equal(0, show.ExitCode);
         Assert.DoesNotContain("top-secret-value", show.Stdout, StringComparison.Ordinal);
@@ -46,7 +40,7 @@ public sealed class ConfigCommandTests
     {
         using var dir = new TempDirectory();
 
-        var result = await CaraProcess.RunAsync(Env(dir), "config", "get", "gateway.nope");
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "config", "get", "gateway.nope");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Key not found: gateway.nope", result.Stderr, StringComparison.Ordinal);
@@ -61,8 +55,8 @@ public sealed class ConfigCommandTests
         await File.WriteAllTextAsync(good, "gateway:\n  port: 18790\n");
         await File.WriteAllTextAsync(bad, "gateway:\n  port: 18790\n  bind: moon\n");
 
-        var ok = await CaraProcess.RunAsync(Env(dir), "config", "validate", good);
-        var fail = await CaraProcess.RunAsync(Env(dir), "config", "validate", bad);
+        var ok = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "config", "validate", good);
+        var fail = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "config", "validate", bad);
 
         Assert.Equal(0, ok.ExitCode);
         Assert.Contains("is valid", ok.Stdout, StringComparison.Ordinal);
@@ -75,7 +69,7 @@ public sealed class ConfigCommandTests
     {
         using var dir = new TempDirectory();
 
-        var result = await CaraProcess.RunAsync(Env(dir), "version");
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "version");
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("cara 0.1.0", result.Stdout, StringComparison.Ordinal);

@@ -5,12 +5,6 @@ namespace Carapace.Cli.Tests.Commands;
 
 public sealed class StartupFailureTests
 {
-    private static Dictionary<string, string?> Env(TempDirectory dir) => new()
-    {
-        ["CARAPACE_STATE_DIR"] = Path.Combine(dir.Path, "state"),
-        ["HOME"] = dir.Path,
-    };
-
     [Fact]
     public async Task Bad_yaml_exits_2_with_file_line_and_column()
     {
@@ -18,7 +12,7 @@ public sealed class StartupFailureTests
         var config = Path.Combine(dir.Path, "bad.yaml");
         await File.WriteAllTextAsync(config, "gateway:\n  port: 1\n bind: [oops\n");
 
-        var result = await CaraProcess.RunAsync(Env(dir), "start", "--config", config);
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "start", "--config", config);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Matches(@"bad\.yaml:\d+:\d+: invalid YAML", result.Stderr);
@@ -32,7 +26,7 @@ public sealed class StartupFailureTests
         var config = Path.Combine(dir.Path, "carapace.yaml");
         await File.WriteAllTextAsync(config, "gateway:\n  auth:\n    token: ${CARAPACE_TEST_UNSET_VAR}\n");
 
-        var result = await CaraProcess.RunAsync(Env(dir), "start", "--config", config);
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "start", "--config", config);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("gateway.auth.token: references ${CARAPACE_TEST_UNSET_VAR}", result.Stderr, StringComparison.Ordinal);
@@ -43,7 +37,7 @@ public sealed class StartupFailureTests
     {
         using var dir = new TempDirectory();
 
-        var result = await CaraProcess.RunAsync(Env(dir), "start", "--port", "70000");
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "start", "--port", "70000");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--port: must be between 0 and 65535", result.Stderr, StringComparison.Ordinal);
@@ -58,7 +52,7 @@ public sealed class StartupFailureTests
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
 
-        var result = await CaraProcess.RunAsync(Env(dir), "status", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "status", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"Could not connect to carapace at 127.0.0.1:{port}", result.Stderr, StringComparison.Ordinal);
@@ -70,7 +64,7 @@ public sealed class StartupFailureTests
     {
         using var dir = new TempDirectory();
 
-        var result = await CaraProcess.RunAsync(Env(dir), "logs", "--host", "192.0.2.10", "--token", "x");
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "logs", "--host", "192.0.2.10", "--token", "x");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Refusing to send credentials over plain HTTP to 192.0.2.10", result.Stderr, StringComparison.Ordinal);

@@ -37,6 +37,13 @@ internal static partial class CaraProcess
         return info;
     }
 
+    /// <summary>An environment whose state dir and home are inside <paramref name="dir"/>.</summary>
+    public static Dictionary<string, string?> IsolatedEnvironment(Carapace.Testing.TempDirectory dir) => new()
+    {
+        ["CARAPACE_STATE_DIR"] = Path.Combine(dir.Path, "state"),
+        ["HOME"] = dir.Path,
+    };
+
     public static async Task<CaraResult> RunAsync(IReadOnlyDictionary<string, string?> env, params string[] args)
     {
         using var process = Process.Start(StartInfo(args, env))!;
