@@ -45,7 +45,7 @@ internal static class OutboundUrl
             throw Invalid($"scheme '{uri.Scheme}' is not allowed (only http and https)");
         }
 
-        if (uri.UserInfo.Length > 0 || uri.OriginalString.Contains('@', StringComparison.Ordinal) && HasAuthorityAt(uri))
+        if (uri.UserInfo.Length > 0 || HasAuthorityAt(uri))
         {
             throw Invalid("URLs with credentials (userinfo) are not allowed");
         }
@@ -53,6 +53,11 @@ internal static class OutboundUrl
         if (string.IsNullOrEmpty(uri.IdnHost))
         {
             throw Invalid("URL has no host");
+        }
+
+        if (HasCompatibilityCharacters(uri.Host))
+        {
+            throw Invalid("host contains compatibility characters (fullwidth, circled, mathematical, ...) that IDNA2008 disallows");
         }
 
         CheckHost(uri.IdnHost, uri, policy);
@@ -120,6 +125,35 @@ internal static class OutboundUrl
         }
 
         address = IPAddress.None;
+        return false;
+    }
+
+    /// <summary>
+    /// Characters whose compatibility decomposition is ASCII ("ｌｏｃａｌｈｏｓｔ", "ⓛⓞⓒⓐⓛⓗⓞⓢⓣ", "１２７.０.０.１").
+    /// With ICU, Uri maps them (UTS #46) to the ASCII they imitate; under InvariantGlobalization it does
+    /// not, and they would reach DNS as punycode. Either way the name no longer means what it shows, and
+    /// IDNA2008 disallows all of them, so they are refused outright. A hand-written range list because
+    /// string normalisation is a no-op under InvariantGlobalization.
+    /// </summary>
+    internal static bool HasCompatibilityCharacters(string host)
+    {
+        foreach (var rune in host.EnumerateRunes())
+        {
+            var c = rune.Value;
+            if (c is >= 0xFF00 and <= 0xFFEF // halfwidth and fullwidth forms
+                or >= 0x2460 and <= 0x24FF // enclosed alphanumerics
+                or >= 0x1F100 and <= 0x1F1FF // enclosed alphanumeric supplement
+                or >= 0x1D400 and <= 0x1D7FF // mathematical alphanumerics
+                or >= 0x2100 and <= 0x218F // letterlike symbols, number forms
+                or >= 0x2070 and <= 0x209F // superscripts and subscripts
+                or 0x00AA or 0x00B2 or 0x00B3 or 0x00B9 or 0x00BA // ordinal indicators, superscript digits
+                or 0x3002 or 0xFE52 // ideographic and small full stops
+                or >= 0x3200 and <= 0x33FF) // enclosed CJK letters, CJK compatibility
+            {
+                return true;
+            }
+        }
+
         return false;
     }
 
