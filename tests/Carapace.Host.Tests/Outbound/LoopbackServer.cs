@@ -20,6 +20,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
     private readonly Task _acceptLoop;
     private readonly List<Task> _connections = [];
     private int _accepted;
+    private int _disposed;
 
     public LoopbackServer(
         IPAddress address,
@@ -57,6 +58,11 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         _listener.Stop();
         try
