@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Carapace.Abstractions.Http;
 using Carapace.Host.Audit;
 using Microsoft.Extensions.Options;
@@ -15,21 +14,20 @@ internal sealed class PluginHttpFactory : IDisposable
     private readonly SafeHttp _http;
     private readonly IAuditLog _audit;
     private readonly int _defaultPerMinute;
-    private readonly Func<int, RateLimiter> _limiterFactory;
-    private readonly ConcurrentDictionary<string, (int PerMinute, RateLimiter Limiter)> _limiters = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, RollingWindowRateLimiter> _limiters = new(StringComparer.Ordinal);
 
-    public PluginHttpFactory(SafeHttp http, IAuditLog audit, IOptions<OutboundOptions> options)
-        : this(http, audit, options.Value.PluginRequestsPerMinute, CreateLimiter)
+    public PluginHttpFactory(SafeHttp http, IAuditLog audit, IOptions<OutboundOptions> options, TimeProvider time)
+        : this(http, audit, options.Value.PluginRequestsPerMinute, time)
     {
     }
 
-    /// <param name="limiterFactory">Tests pass limiters with <c>AutoReplenishment = false</c>.</param>
-    internal PluginHttpFactory(SafeHttp http, IAuditLog audit, int defaultPerMinute, Func<int, RateLimiter> limiterFactory)
+    internal PluginHttpFactory(SafeHttp http, IAuditLog audit, int defaultPerMinute, TimeProvider time)
     {
         _http = http;
         _audit = audit;
         _defaultPerMinute = defaultPerMinute;
-        _limiterFactory = limiterFactory;
+        _time = time;
     }
 
     /// <summary>
@@ -50,25 +48,17 @@ internal sealed class PluginHttpFactory : IDisposable
             throw new ArgumentOutOfRangeException(nameof(requestsPerMinute), "rate limit must be positive");
         }
 
-        var entry = _limiters.AddOrUpdate(
+        // A changed limit (new manifest) gets a fresh limiter; an unchanged one keeps its history.
+        var limiter = _limiters.AddOrUpdate(
             pluginId,
-            _ => (perMinute, _limiterFactory(perMinute)),
-            (_, existing) =>
-            {
-                if (existing.PerMinute == perMinute)
-                {
-                    return existing;
-                }
-
-                existing.Limiter.Dispose();
-                return (perMinute, _limiterFactory(perMinute));
-            });
-        return new PluginHttp(pluginId, grants, entry.Limiter, _http, _audit);
+            _ => CreateLimiter(perMinute, _time),
+            (_, existing) => existing.PermitLimit == perMinute ? existing : CreateLimiter(perMinute, _time));
+        return new PluginHttp(pluginId, grants, limiter, _http, _audit);
     }
 
     public void Dispose()
     {
-        foreach (var (_, limiter) in _limiters.Values)
+        foreach (var limiter in _limiters.Values)
         {
             limiter.Dispose();
         }
@@ -76,16 +66,7 @@ internal sealed class PluginHttpFactory : IDisposable
         _limiters.Clear();
     }
 
-    /// <summary>Sliding window: at most <paramref name="perMinute"/> requests in any minute (to a 10 s step).</summary>
-    internal static RateLimiter CreateLimiter(int perMinute) => CreateLimiter(perMinute, autoReplenishment: true);
-
-    internal static RateLimiter CreateLimiter(int perMinute, bool autoReplenishment) =>
-        new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
-        {
-            PermitLimit = perMinute,
-            Window = TimeSpan.FromMinutes(1),
-            SegmentsPerWindow = 6,
-            QueueLimit = 0,
-            AutoReplenishment = autoReplenishment,
-        });
+    /// <summary>At most <paramref name="perMinute"/> requests in any rolling minute.</summary>
+    internal static RollingWindowRateLimiter CreateLimiter(int perMinute, TimeProvider time) =>
+        new(perMinute, TimeSpan.FromMinutes(1), time);
 }

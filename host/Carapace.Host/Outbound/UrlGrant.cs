@@ -80,9 +80,9 @@ internal sealed class UrlGrant
             placeholder = authority[2..];
         }
 
-        if (placeholder.Contains('*', StringComparison.Ordinal))
+        if (placeholder.Contains('*', StringComparison.Ordinal) || path.Contains('*', StringComparison.Ordinal))
         {
-            throw Bad(pattern, "'*' is only allowed as the whole host or as a leading '*.' label");
+            throw Bad(pattern, "'*' is only allowed as the whole host or as a leading '*.' label; paths are prefixes");
         }
 
         if (!Uri.TryCreate($"{scheme}://{placeholder}{path}", UriKind.Absolute, out var uri) || uri.IdnHost.Length == 0)
