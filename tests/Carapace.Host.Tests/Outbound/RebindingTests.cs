@@ -61,4 +61,22 @@ public sealed class RebindingTests
         Assert.Equal(0, victim.AcceptedConnections);
         Assert.Equal(2, resolver.Calls("rebind.example"));
     }
+
+    [Fact]
+    public async Task Host_header_stays_the_name_while_the_socket_goes_to_the_validated_address()
+    {
+        var host = new TaskCompletionSource<string>();
+        await using var server = new LoopbackServer(IPAddress.Loopback, (head, stream, ct) =>
+        {
+            host.TrySetResult(head.Headers["Host"]);
+            return LoopbackServer.WriteAsync(stream, 200, "ok", "", ct);
+        });
+        var resolver = new FakeResolver().Map("api.lan.example", "127.0.0.1");
+        using var http = OutboundTestKit.SafeHttp(resolver, allowPrivate: ["127.0.0.1"]);
+
+        await http.SendAsync(new PluginHttpRequest("GET", $"http://api.lan.example:{server.Port}/"), null, CancellationToken.None);
+
+        Assert.Equal($"api.lan.example:{server.Port}", await host.Task);
+        Assert.Equal(1, resolver.Calls("api.lan.example"));
+    }
 }
