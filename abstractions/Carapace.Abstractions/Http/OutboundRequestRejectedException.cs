@@ -1,9 +1,9 @@
 namespace Carapace.Abstractions.Http;
 
 /// <summary>
-/// The outbound guard refused or aborted a request. <see cref="Code"/> is stable
-/// (e.g. <c>ssrf_blocked</c>, <c>invalid_url</c>, <c>response_too_large</c>, <c>timeout</c>);
-/// the message never contains the URL's query or credentials.
+/// The outbound guard refused or aborted a request. <see cref="Code"/> is one of
+/// <see cref="OutboundErrorCodes"/> (e.g. <c>ssrf_blocked</c>, <c>invalid_url</c>, <c>response_too_large</c>,
+/// <c>timeout</c>); the message names at most the scheme, host and port, never the path, query or credentials.
 /// </summary>
 public sealed class OutboundRequestRejectedException : Exception
 {
