@@ -31,6 +31,22 @@ internal static class CommandAction
 
                 return CliExit.ConfigError;
             }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                // A section validated by its own options validator at start (e.g. network.*).
+                await Console.Error.WriteLineAsync("configuration error:");
+                foreach (var failure in ex.Failures)
+                {
+                    await Console.Error.WriteLineAsync($"  {failure}");
+                }
+
+                return CliExit.ConfigError;
+            }
+            catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+            {
+                await Console.Error.WriteLineAsync($"configuration error:{Environment.NewLine}  {ex.Message}");
+                return CliExit.ConfigError;
+            }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return CliExit.Failure;

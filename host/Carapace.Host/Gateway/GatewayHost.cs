@@ -3,6 +3,7 @@ using Carapace.Host.Audit;
 using Carapace.Host.Auth;
 using Carapace.Host.Configuration;
 using Carapace.Host.Logging;
+using Carapace.Host.Outbound;
 using Carapace.Protocol;
 using Carapace.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -87,6 +88,7 @@ internal static class GatewayHost
         builder.Services.AddSingleton<IAuditLog, LoggingAuditLog>();
         builder.Services.AddSingleton<IRuntimeSummary, EmptyRuntimeSummary>();
         builder.Services.AddSingleton<IReadinessCheck, StateDirectoryReadiness>();
+        builder.Services.AddCarapaceOutbound(config.Configuration);
         options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -69,4 +69,17 @@ public sealed class StartupFailureTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Refusing to send credentials over plain HTTP to 192.0.2.10", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Invalid_section_validated_at_start_exits_2_with_the_reason()
+    {
+        using var dir = new TempDirectory();
+        var config = Path.Combine(dir.Path, "carapace.yaml");
+        await File.WriteAllTextAsync(config, "network:\n  allowPrivate: [10.0.0.1/8]\n");
+
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "start", "--config", config, "--port", "0");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("network:allowPrivate entry '10.0.0.1/8': host bits set", result.Stderr, StringComparison.Ordinal);
+    }
 }
