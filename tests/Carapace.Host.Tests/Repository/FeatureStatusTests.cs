@@ -69,10 +69,36 @@ public sealed partial class FeatureStatusTests
             return $"{feature}: test file {parts[0]} does not exist";
         }
 
-        var source = File.ReadAllText(path);
-        var method = new Regex(@"\[(Fact|Theory|SkippableFact)[^\]]*\][\s\S]{0,400}?\b(Task|void)\s+" + Regex.Escape(parts[1]) + @"\s*\(");
-        return method.IsMatch(source) ? null : $"{feature}: no [Fact]/[Theory] named {parts[1]} in {parts[0]}";
+        var lines = File.ReadAllLines(path);
+        var declaration = new Regex(@"\b(Task|void)\s+" + Regex.Escape(parts[1]) + @"\s*\(");
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!declaration.IsMatch(lines[i]))
+            {
+                continue;
+            }
+
+            // Walk up through the attribute block (one attribute per line, comments allowed).
+            for (var j = i - 1; j >= 0; j--)
+            {
+                var line = lines[j].Trim();
+                if (TestAttribute().IsMatch(line))
+                {
+                    return null;
+                }
+
+                if (!(line.StartsWith('[') || line.StartsWith("//", StringComparison.Ordinal) || line.Length == 0))
+                {
+                    break;
+                }
+            }
+        }
+
+        return $"{feature}: no [Fact]/[Theory] named {parts[1]} in {parts[0]}";
     }
+
+    [GeneratedRegex(@"^\[(Fact|Theory|SkippableFact|SkippableTheory)\b")]
+    private static partial Regex TestAttribute();
 
     private static List<YamlMappingNode> LoadFeatures()
     {
