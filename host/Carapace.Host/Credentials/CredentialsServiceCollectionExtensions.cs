@@ -1,10 +1,10 @@
 using Carapace.Host.Audit;
-using Carapace.Host.Credentials;
 using Carapace.Storage;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace Carapace.Host.Credentials;
 
 /// <summary>Registers the credential store and its helpers (see docs/credentials.md).</summary>
 internal static class CredentialsServiceCollectionExtensions
