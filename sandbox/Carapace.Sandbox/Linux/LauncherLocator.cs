@@ -52,7 +52,7 @@ internal static class LauncherLocator
         return kind switch
         {
             NativeAot => NativeAt(System.IO.Path.Combine(dir, "carapace-sandbox-exec"), out problem),
-            FrameworkDependent => FrameworkDependentAt(System.IO.Path.Combine(dir, "carapace-sandbox-exec.dll"), out problem),
+            FrameworkDependent => FrameworkDependentAt(System.IO.Path.Combine(dir, "fd", "carapace-sandbox-exec.dll"), out problem),
             _ => Unknown(kind, out problem),
         };
     }
