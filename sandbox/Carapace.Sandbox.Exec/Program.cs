@@ -1,3 +1,5 @@
-// Placeholder entry point; the launcher is built in the sandbox issue. It refuses to run anything.
-Console.Error.WriteLine("carapace-sandbox-exec: launcher not built yet; refusing to run");
-return 125;
+using Carapace.Sandbox.Exec;
+
+// carapace-sandbox-exec: reads a length-prefixed JSON spec from stdin, confines itself on this (the
+// main) thread, then execve()s the target. Exit 125 = the sandbox could not be applied.
+return Launcher.Run();

@@ -1,0 +1,483 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Carapace.Sandbox.Exec.Protocol;
+
+namespace Carapace.Sandbox.Exec;
+
+/// <summary>
+/// The launcher's whole job, in order (see docs/sandbox.md): read the spec, build the Landlock ruleset,
+/// chdir, setsid, CLOEXEC every fd above 2, drop capabilities (and switch to the per-run uid when root),
+/// rlimits with soft = hard, reset signals, no_new_privs, seccomp, landlock_restrict_self, execve.
+/// Any failure before execve is reported as one structured stderr line and exit 125.
+/// </summary>
+internal static unsafe class Launcher
+{
+    public static int Run()
+    {
+        try
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                throw new LaunchFailedException("platform", 0, "carapace-sandbox-exec confines processes on Linux only");
+            }
+
+            try
+            {
+                Libc.Load();
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                throw new LaunchFailedException("load_libc", 0, e.Message);
+            }
+
+            var spec = ReadSpec();
+            SpecValidator.Validate(spec);
+            return Confine(spec);
+        }
+        catch (LaunchFailedException e)
+        {
+            return Fail(e.Step, e.Errno, e.Message);
+        }
+        catch (Exception e)
+        {
+            return Fail("internal", 0, e.GetType().Name + ": " + e.Message);
+        }
+    }
+
+    private static LaunchSpec ReadSpec()
+    {
+        Span<byte> header = stackalloc byte[4];
+        ReadExactly(header);
+        var length = BitConverter.ToUInt32(header);
+        if (length == 0 || length > LauncherWire.MaxFrameBytes)
+        {
+            throw new LaunchFailedException("read_spec", 0, $"spec frame length {length} is out of range");
+        }
+
+        var frame = new byte[length];
+        ReadExactly(frame);
+        try
+        {
+            return JsonSerializer.Deserialize(frame, LaunchJsonContext.Default.LaunchSpec)
+                ?? throw new LaunchFailedException("read_spec", 0, "spec is null");
+        }
+        catch (JsonException e)
+        {
+            throw new LaunchFailedException("read_spec", 0, "spec is not valid JSON: " + e.Message);
+        }
+    }
+
+    // Raw read(2) so nothing past the frame is consumed: the rest of stdin belongs to the target.
+    private static void ReadExactly(Span<byte> buffer)
+    {
+        var done = 0;
+        fixed (byte* p = buffer)
+        {
+            while (done < buffer.Length)
+            {
+                var n = Libc.Read(0, p + done, buffer.Length - done);
+                if (n < 0 && Libc.Errno == 4)
+                {
+                    continue;
+                }
+
+                if (n <= 0)
+                {
+                    throw new LaunchFailedException("read_spec", n < 0 ? Libc.Errno : 0, "stdin closed before the spec frame was complete");
+                }
+
+                done += (int)n;
+            }
+        }
+    }
+
+    private static int Confine(LaunchSpec spec)
+    {
+        // Everything that allocates happens first; the tail runs in a no-GC region (pitfall P3).
+        var abi = LandlockProbe();
+        if (abi < LandlockAbi.MinAbiForNetwork)
+        {
+            throw new LaunchFailedException("landlock_abi", 0,
+                $"network restriction '{spec.Network}' needs Landlock ABI {LandlockAbi.MinAbiForNetwork}, kernel has {abi}");
+        }
+
+        var arch = SeccompProgram.ForArchitecture(RuntimeInformation.ProcessArchitecture)
+            ?? throw new LaunchFailedException("seccomp", 0, $"no seccomp filter for architecture {RuntimeInformation.ProcessArchitecture}");
+        var filter = SeccompProgram.Build(arch, allowTcp: spec.Network == NetworkModes.Ports);
+        var capLastCap = ReadCapLastCap();
+
+        var exe = NativeString(spec.Executable);
+        var argv = NativeStringArray(spec.Argv);
+        var envp = NativeStringArray(spec.Env);
+        var cwd = NativeString(spec.WorkingDirectory);
+        var bpf = (BpfInstruction*)NativeMemory.Alloc((nuint)filter.Length, (nuint)sizeof(BpfInstruction));
+        filter.CopyTo(new Span<BpfInstruction>(bpf, filter.Length));
+        var prog = new Libc.SockFprog { Length = (ushort)filter.Length, Filter = bpf };
+
+        var rulesetFd = BuildRuleset(spec, abi);
+
+        if (Libc.Chdir(cwd) != 0)
+        {
+            throw Errno("chdir", $"chdir to '{spec.WorkingDirectory}'");
+        }
+
+        if (Libc.Setsid() < 0)
+        {
+            throw Errno("setsid", "setsid");
+        }
+
+        if (Libc.Syscall(Libc.SysCloseRange, 3, unchecked((nint)uint.MaxValue), (nint)Libc.CloseRangeCloexec, 0, 0, 0) != 0)
+        {
+            throw Errno("close_range", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
+        }
+
+        DropPrivileges(spec, capLastCap);
+        SetLimits(spec.Limits);
+
+        if (!GC.TryStartNoGCRegion(16 * 1024 * 1024))
+        {
+            throw new LaunchFailedException("internal", 0, "could not enter a no-GC region");
+        }
+
+        ResetSignals();
+
+        if (Libc.Prctl(Libc.PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
+        {
+            throw Errno("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)");
+        }
+
+        if (Libc.Prctl(Libc.PrSetSeccomp, Libc.SeccompModeFilter, (nint)(&prog), 0, 0) != 0)
+        {
+            throw Errno("seccomp", "prctl(PR_SET_SECCOMP) socket filter");
+        }
+
+        if (Libc.Syscall(Libc.SysLandlockRestrictSelf, rulesetFd, 0, 0, 0, 0, 0) != 0)
+        {
+            throw Errno("landlock_restrict_self", "landlock_restrict_self");
+        }
+
+        Libc.Close(rulesetFd);
+
+        var marker = LauncherWire.ConfinedMarker;
+        if (Libc.Write(1, &marker, 1) != 1)
+        {
+            throw Errno("marker", "write of the confined marker to stdout");
+        }
+
+        // Address space last: nothing below may allocate.
+        if (spec.Limits.AddressSpaceBytes is { } asBytes)
+        {
+            SetLimit(Libc.RlimitAs, asBytes);
+        }
+
+        Libc.Execve(exe, argv, envp);
+        var errno = Libc.Errno;
+        WriteStderr($"carapace-sandbox-exec: execve '{spec.Executable}': {Marshal.GetPInvokeErrorMessage(errno)}\n");
+        return errno == 2 ? 127 : 126;
+    }
+
+    private static int LandlockProbe()
+    {
+        var abi = Libc.Syscall(Libc.SysLandlockCreateRuleset, 0, 0, (nint)LandlockAbi.CreateRulesetVersion, 0, 0, 0);
+        if (abi < 0)
+        {
+            var errno = Libc.Errno;
+            var why = errno switch
+            {
+                38 => "Landlock is not built into this kernel (ENOSYS)",
+                95 => "Landlock is disabled at boot (EOPNOTSUPP); add 'landlock' to the lsm= kernel parameter",
+                _ => "landlock_create_ruleset(VERSION) failed: " + Marshal.GetPInvokeErrorMessage(errno),
+            };
+            throw new LaunchFailedException("landlock_abi", errno, why);
+        }
+
+        return (int)abi;
+    }
+
+    private static int BuildRuleset(LaunchSpec spec, int abi)
+    {
+        var fsMask = LandlockAbi.FsMask(abi);
+        var attr = new Libc.LandlockRulesetAttr
+        {
+            HandledAccessFs = fsMask,
+            HandledAccessNet = LandlockAbi.NetMask(abi),
+            Scoped = LandlockAbi.ScopeMask(abi),
+        };
+
+        // Always the full struct: the kernel accepts a longer one when the fields it does not know are zero.
+        var fd = (int)Libc.Syscall(Libc.SysLandlockCreateRuleset, (nint)(&attr), sizeof(Libc.LandlockRulesetAttr), 0, 0, 0, 0);
+        if (fd < 0)
+        {
+            throw Errno("landlock_create_ruleset", "landlock_create_ruleset");
+        }
+
+        const ulong readOnly = LandlockAbi.ReadFile | LandlockAbi.ReadDir | LandlockAbi.Execute;
+        foreach (var root in spec.ReadOnlyRoots)
+        {
+            AddPathRule(fd, root, readOnly & fsMask, required: true);
+        }
+
+        foreach (var root in spec.ReadWriteRoots)
+        {
+            AddPathRule(fd, root, fsMask, required: true);
+        }
+
+        const ulong device = LandlockAbi.ReadFile | LandlockAbi.WriteFile | LandlockAbi.Truncate;
+        foreach (var dev in spec.DeviceFiles)
+        {
+            AddPathRule(fd, dev, device & fsMask, required: false);
+        }
+
+        foreach (var port in spec.ConnectPorts)
+        {
+            var rule = new Libc.LandlockNetPortAttr { AllowedAccess = LandlockAbi.NetConnectTcp, Port = (ulong)port };
+            if (Libc.Syscall(Libc.SysLandlockAddRule, fd, LandlockAbi.RuleTypeNetPort, (nint)(&rule), 0, 0, 0) != 0)
+            {
+                throw Errno("landlock_add_rule", $"TCP connect rule for port {port}");
+            }
+        }
+
+        return fd;
+    }
+
+    private static void AddPathRule(int rulesetFd, string path, ulong access, bool required)
+    {
+        var isDirectory = Directory.Exists(path);
+        if (!isDirectory && !File.Exists(path))
+        {
+            if (!required)
+            {
+                return;
+            }
+
+            throw new LaunchFailedException("landlock_add_rule", 2, $"sandbox root '{path}' does not exist");
+        }
+
+        if (!isDirectory)
+        {
+            access &= LandlockAbi.FileOnlyRights;
+        }
+
+        var native = NativeString(path);
+        var pathFd = Libc.Open(native, Libc.OPath | Libc.OCloexec, 0);
+        NativeMemory.Free(native);
+        if (pathFd < 0)
+        {
+            throw Errno("landlock_add_rule", $"open '{path}'");
+        }
+
+        var rule = new Libc.LandlockPathBeneathAttr { AllowedAccess = access, ParentFd = pathFd };
+        var rc = Libc.Syscall(Libc.SysLandlockAddRule, rulesetFd, LandlockAbi.RuleTypePathBeneath, (nint)(&rule), 0, 0, 0);
+        var errno = Libc.Errno;
+        Libc.Close(pathFd);
+        if (rc != 0)
+        {
+            throw new LaunchFailedException("landlock_add_rule", errno, $"rule for '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+    }
+
+    private static int ReadCapLastCap()
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 63; // drop until the kernel says EINVAL
+        }
+    }
+
+    private static void DropPrivileges(LaunchSpec spec, int capLastCap)
+    {
+        var isRoot = Libc.Geteuid() == 0;
+        if (spec.RunAsUid is not null && !isRoot)
+        {
+            throw new LaunchFailedException("setuid", 1, "a run-as uid was requested but the launcher is not root");
+        }
+
+        if (isRoot)
+        {
+            // Bounding set first: dropping it needs CAP_SETPCAP, which goes away below.
+            for (var cap = 0; cap <= capLastCap; cap++)
+            {
+                if (Libc.Prctl(Libc.PrCapbsetDrop, cap, 0, 0, 0) != 0)
+                {
+                    if (Libc.Errno == 22 && cap > 40)
+                    {
+                        break;
+                    }
+
+                    throw Errno("capabilities", $"prctl(PR_CAPBSET_DROP, {cap})");
+                }
+            }
+        }
+
+        if (Libc.Prctl(Libc.PrCapAmbient, Libc.PrCapAmbientClearAll, 0, 0, 0) != 0 && Libc.Errno != 22)
+        {
+            throw Errno("capabilities", "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+        }
+
+        if (spec.RunAsUid is { } uid)
+        {
+            var gid = spec.RunAsGid ?? uid;
+            if (Libc.Setgroups(0, null) != 0)
+            {
+                throw Errno("setuid", "setgroups(0)");
+            }
+
+            if (Libc.Setresgid(gid, gid, gid) != 0)
+            {
+                throw Errno("setuid", $"setresgid({gid})");
+            }
+
+            if (Libc.Setresuid(uid, uid, uid) != 0)
+            {
+                throw Errno("setuid", $"setresuid({uid})");
+            }
+        }
+
+        var header = new Libc.CapHeader { Version = Libc.LinuxCapabilityVersion3, Pid = 0 };
+        var data = stackalloc Libc.CapData[2];
+        data[0] = default;
+        data[1] = default;
+        if (Libc.Capset(&header, data) != 0)
+        {
+            throw Errno("capabilities", "capset(0)");
+        }
+
+        header = new Libc.CapHeader { Version = Libc.LinuxCapabilityVersion3, Pid = 0 };
+        if (Libc.Capget(&header, data) != 0)
+        {
+            throw Errno("capabilities", "capget");
+        }
+
+        if ((data[0].Effective | data[0].Permitted | data[0].Inheritable | data[1].Effective | data[1].Permitted | data[1].Inheritable) != 0)
+        {
+            throw new LaunchFailedException("capabilities", 0, "capabilities are still present after dropping them");
+        }
+    }
+
+    private static void SetLimits(LaunchLimits limits)
+    {
+        SetLimit(Libc.RlimitCore, 0);
+        if (limits.CpuSeconds is { } cpu)
+        {
+            SetLimit(Libc.RlimitCpu, cpu);
+        }
+
+        if (limits.OpenFiles is { } files)
+        {
+            SetLimit(Libc.RlimitNofile, files);
+        }
+
+        if (limits.Processes is { } procs)
+        {
+            SetLimit(Libc.RlimitNproc, procs);
+        }
+
+        if (limits.FileSizeBytes is { } fsize)
+        {
+            SetLimit(Libc.RlimitFsize, fsize);
+        }
+    }
+
+    // soft = hard, never above the inherited hard limit (a lower limit is stricter, never weaker).
+    private static void SetLimit(int resource, long value)
+    {
+        Libc.RLimit current;
+        if (Libc.Getrlimit(resource, &current) != 0)
+        {
+            throw Errno("rlimit", $"getrlimit({resource})");
+        }
+
+        var v = Math.Min((ulong)value, current.Max);
+        var limit = new Libc.RLimit { Current = v, Max = v };
+        if (Libc.Setrlimit(resource, &limit) != 0)
+        {
+            throw Errno("rlimit", $"setrlimit({resource}, {v})");
+        }
+    }
+
+    private static void ResetSignals()
+    {
+        // Ignored dispositions survive execve; .NET ignores SIGPIPE (pitfall P1). 32/33 belong to glibc.
+        for (var sig = 1; sig <= 64; sig++)
+        {
+            if (sig is 9 or 19 or 32 or 33)
+            {
+                continue;
+            }
+
+            Libc.Signal(sig, 0);
+        }
+
+        var empty = stackalloc byte[128];
+        new Span<byte>(empty, 128).Clear();
+        if (Libc.Sigprocmask(Libc.SigSetMask, empty, null) != 0)
+        {
+            throw Errno("signals", "sigprocmask(SIG_SETMASK, {})");
+        }
+    }
+
+    private static LaunchFailedException Errno(string step, string what)
+    {
+        var errno = Libc.Errno;
+        return new LaunchFailedException(step, errno, $"{what}: {Marshal.GetPInvokeErrorMessage(errno)}");
+    }
+
+    private static byte* NativeString(string s)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(s);
+        var p = (byte*)NativeMemory.Alloc((nuint)bytes + 1);
+        Encoding.UTF8.GetBytes(s, new Span<byte>(p, bytes));
+        p[bytes] = 0;
+        return p;
+    }
+
+    private static byte** NativeStringArray(List<string> items)
+    {
+        var array = (byte**)NativeMemory.Alloc((nuint)items.Count + 1, (nuint)sizeof(byte*));
+        for (var i = 0; i < items.Count; i++)
+        {
+            array[i] = NativeString(items[i]);
+        }
+
+        array[items.Count] = null;
+        return array;
+    }
+
+    private static int Fail(string step, int errno, string message)
+    {
+        var failure = new LaunchFailure { Step = step, Errno = errno, Message = message };
+        WriteStderr(LauncherWire.FailurePrefix + JsonSerializer.Serialize(failure, LaunchJsonContext.Default.LaunchFailure) + "\n");
+        return LauncherWire.SandboxFailureExitCode;
+    }
+
+    private static void WriteStderr(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        if (Libc.Write is null)
+        {
+            using var stderr = Console.OpenStandardError();
+            stderr.Write(bytes);
+            return;
+        }
+
+        fixed (byte* p = bytes)
+        {
+            nint done = 0;
+            while (done < bytes.Length)
+            {
+                var n = Libc.Write(2, p + done, bytes.Length - done);
+                if (n <= 0)
+                {
+                    return;
+                }
+
+                done += n;
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Carapace.Sandbox.Exec.Protocol;
+
+namespace Carapace.Sandbox.Exec.Tests;
+
+public sealed class SpecTests
+{
+    private static LaunchSpec Valid() => new()
+    {
+        Executable = "/bin/true",
+        Argv = ["/bin/true"],
+        Env = ["PATH=/usr/bin:/bin"],
+        WorkingDirectory = "/",
+        ReadOnlyRoots = ["/usr", "/bin"],
+    };
+
+    [Fact]
+    public void Spec_serializes_with_camel_case_names()
+    {
+        var json = JsonSerializer.Serialize(Valid(), LaunchJsonContext.Default.LaunchSpec);
+
+        Assert.Contains("\"readOnlyRoots\":[\"/usr\",\"/bin\"]", json, StringComparison.Ordinal);
+        Assert.Contains("\"network\":\"none\"", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("runAsUid", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Valid_spec_passes()
+    {
+        Libc.Load();
+        SpecValidator.Validate(Valid());
+    }
+
+    [Theory]
+    [InlineData("relative-exe")]
+    [InlineData("outside-roots")]
+    [InlineData("network-ports-with-none")]
+    [InlineData("bad-env")]
+    [InlineData("nul-arg")]
+    public void Invalid_specs_fail_validation(string what)
+    {
+        Libc.Load();
+        var spec = Valid();
+        switch (what)
+        {
+            case "relative-exe": spec.Executable = "true"; break;
+            case "outside-roots": spec.ReadOnlyRoots = ["/etc"]; break;
+            case "network-ports-with-none": spec.ConnectPorts = [443]; break;
+            case "bad-env": spec.Env = ["NOEQUALS"]; break;
+            case "nul-arg": spec.Argv = ["/bin/true", "a\0b"]; break;
+        }
+
+        var e = Assert.Throws<LaunchFailedException>(() => SpecValidator.Validate(spec));
+        Assert.Equal("validate", e.Step);
+    }
+}

@@ -1,0 +1,139 @@
+using Carapace.Abstractions.Sandbox;
+using Carapace.Sandbox.Backends;
+using Carapace.Sandbox.Configuration;
+using Carapace.Sandbox.Diagnostics;
+using Carapace.Sandbox.Linux;
+
+namespace Carapace.Sandbox.Tests.Linux;
+
+[Collection(SandboxCollection.Name)]
+public sealed class FailClosedTests
+{
+    private static SandboxRequest Probe => SandboxFixture.Request("/bin/true");
+
+    private static async Task<SandboxUnavailableException> RefusedAsync(SandboxOptions options, SandboxPlatform platform, SandboxRequest? request = null)
+    {
+        var sink = new RecordingSink();
+        await using var broker = new SandboxBroker(options, sink, null, platform);
+        var e = await Assert.ThrowsAnyAsync<SandboxUnavailableException>(() => broker.RunAsync(request ?? Probe, default));
+        var refusal = Assert.Single(sink.Events.OfType<SandboxRefusal>());
+        Assert.Equal(e.Reason, refusal.Reason);
+        return e;
+    }
+
+    [Fact]
+    public async Task Unsupported_os_is_refused()
+    {
+        var e = await RefusedAsync(new SandboxOptions(), new SandboxPlatform { Os = SandboxOs.Other });
+
+        Assert.IsType<SandboxUnsupportedException>(e);
+        Assert.Contains("no sandbox backend exists for this operating system", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Landlock_abi_3_with_network_deny_is_refused()
+    {
+        var e = await RefusedAsync(new SandboxOptions(), new SandboxPlatform { ProbeLandlock = () => LandlockStatus.Available(3) });
+
+        Assert.Contains("Landlock ABI 3 cannot restrict the network", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_landlock_is_refused()
+    {
+        var e = await RefusedAsync(new SandboxOptions(), new SandboxPlatform { ProbeLandlock = () => new LandlockStatus(0, 0, "Landlock is disabled at boot (EOPNOTSUPP)") });
+
+        Assert.Contains("Landlock is unavailable: Landlock is disabled at boot", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_launcher_is_refused()
+    {
+        var e = await RefusedAsync(new SandboxOptions { LauncherPath = "/nonexistent/carapace-sandbox-exec" }, SandboxPlatform.Current);
+
+        Assert.Equal("sandbox launcher '/nonexistent/carapace-sandbox-exec' does not exist", e.Reason);
+    }
+
+    [Fact]
+    public async Task Non_executable_launcher_is_refused()
+    {
+        using var dir = new WorldDir();
+        var copy = Path.Combine(dir.Path, "carapace-sandbox-exec");
+        File.WriteAllText(copy, "not a program");
+        File.SetUnixFileMode(copy, (UnixFileMode)0b110_100_100);
+
+        var e = await RefusedAsync(new SandboxOptions { LauncherPath = copy }, SandboxPlatform.Current);
+
+        Assert.Equal($"sandbox launcher '{copy}' is not executable", e.Reason);
+    }
+
+    [Fact]
+    public async Task Launcher_syscall_failure_is_refused_with_the_step()
+    {
+        var request = Probe with { ReadWriteRoots = ["/nonexistent-carapace-root"] };
+
+        var e = await RefusedAsync(new SandboxOptions(), SandboxPlatform.Current, request);
+
+        Assert.Equal("sandbox launcher failed at 'landlock_add_rule': sandbox root '/nonexistent-carapace-root' does not exist", e.Reason);
+    }
+
+    [Fact]
+    public async Task Launcher_that_does_not_confine_fails_the_self_test_and_every_run_is_refused()
+    {
+        // A "launcher" that never emits the confined marker: the self-test cannot pass, so nothing runs.
+        using var dir = new WorldDir();
+        var fake = Path.Combine(dir.Path, "fake-launcher");
+        File.WriteAllText(fake, "#!/bin/sh\nexec /bin/cat /etc/hostname\n");
+        File.SetUnixFileMode(fake, (UnixFileMode)0b111_101_101);
+        await using var broker = new SandboxBroker(new SandboxOptions { LauncherPath = fake }, null, null, SandboxPlatform.Current);
+
+        var selfTest = await broker.EnsureSelfTestAsync();
+        var e = await Assert.ThrowsAsync<SandboxUnavailableException>(() => broker.RunAsync(Probe, default));
+
+        Assert.False(selfTest.Passed);
+        Assert.StartsWith("sandbox launcher exited 0 before confining the process", selfTest.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("sandbox self-test failed: ", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Executable_outside_every_root_is_rejected()
+    {
+        await using var broker = new SandboxBroker(new SandboxOptions(), null, null, SandboxPlatform.Current);
+        var request = Probe with { ReadOnlyRoots = ["/etc"] };
+
+        var e = await Assert.ThrowsAsync<InvalidSandboxRequestException>(() => broker.RunAsync(request, default));
+
+        Assert.Contains("is not inside a read-only or read-write root", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Diagnostics_report_what_this_machine_enforces()
+    {
+        await using var broker = new SandboxBroker(new SandboxOptions(), null, null, SandboxPlatform.Current);
+
+        var report = await new SandboxDiagnostics(broker).CheckAsync();
+
+        Assert.Equal("linux", report.Os);
+        Assert.Equal("linux-landlock", report.Backend);
+        Assert.True(report.LandlockAbi >= 4);
+        Assert.Contains(report.LauncherKind, new[] { LauncherLocator.NativeAot, LauncherLocator.FrameworkDependent });
+        Assert.True(File.Exists(report.LauncherPath));
+        Assert.Equal("passed", report.SelfTest);
+        Assert.False(report.RunsRefused);
+        Assert.Contains(report.Restrictions, r => r.StartsWith("landlock-fs", StringComparison.Ordinal));
+        Assert.Contains(report.Restrictions, r => r.StartsWith("seccomp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Diagnostics_say_runs_are_refused_when_the_abi_is_too_old()
+    {
+        await using var broker = new SandboxBroker(new SandboxOptions(), null, null, new SandboxPlatform { ProbeLandlock = () => LandlockStatus.Available(3) });
+
+        var report = await new SandboxDiagnostics(broker).CheckAsync();
+
+        Assert.True(report.RunsRefused);
+        Assert.Equal(3, report.LandlockAbi);
+        Assert.Equal("failed", report.SelfTest);
+        Assert.Contains("cannot restrict the network", report.RefusalReason, StringComparison.Ordinal);
+    }
+}

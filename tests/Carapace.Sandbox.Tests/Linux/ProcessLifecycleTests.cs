@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Carapace.Sandbox.Tests.Linux;
+
+[Collection(SandboxCollection.Name)]
+public sealed partial class ProcessLifecycleTests(SandboxFixture fx)
+{
+    [Fact]
+    public async Task Timeout_kills_the_whole_group_including_grandchildren()
+    {
+        var tag = $"{300 + Random.Shared.Next(100)}.{Random.Shared.Next(100000, 999999)}";
+        var script = $"sleep {tag}1 & (sleep {tag}2 &); setsid sleep {tag}3 & exec sleep {tag}4";
+        var request = SandboxFixture.Shell(script) with { Timeout = TimeSpan.FromSeconds(1) };
+        Assert.True(await Poll.UntilAsync(() => CountSleeps(tag) == 0, TimeSpan.FromSeconds(1)));
+
+        var result = await fx.Broker.RunAsync(request, default);
+
+        Assert.True(result.TimedOut);
+        Assert.Equal(124, result.ExitCode);
+        Assert.True(await Poll.UntilAsync(() => CountSleeps(tag) == 0, TimeSpan.FromSeconds(10)),
+            $"survivors: {CountSleeps(tag)}");
+    }
+
+    [Fact]
+    public async Task Cancellation_kills_the_group_and_throws()
+    {
+        var tag = $"{400 + Random.Shared.Next(100)}.{Random.Shared.Next(100000, 999999)}";
+        using var cts = new CancellationTokenSource();
+        var run = fx.Broker.RunAsync(SandboxFixture.Shell($"sleep {tag}1 & exec sleep {tag}2"), cts.Token);
+        Assert.True(await Poll.UntilAsync(() => CountSleeps(tag) == 2, TimeSpan.FromSeconds(10)));
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(await Poll.UntilAsync(() => CountSleeps(tag) == 0, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Hundred_megabytes_of_output_are_capped_and_flagged()
+    {
+        var request = SandboxFixture.Shell("head -c 100000000 /dev/zero; echo done >&2") with { StdoutCapBytes = 1024 * 1024 };
+
+        var result = await fx.Broker.RunAsync(request, default);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.StdoutTruncated);
+        Assert.Equal(1024 * 1024, result.Stdout.Length);
+        Assert.False(result.StderrTruncated);
+        Assert.Equal("done\n", result.StderrText);
+    }
+
+    [Fact]
+    public async Task Stdin_reaches_the_child_after_the_spec_frame()
+    {
+        var request = SandboxFixture.Request("/bin/cat") with { Stdin = "hello from stdin"u8.ToArray() };
+
+        var result = await fx.Broker.RunAsync(request, default);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("hello from stdin", result.StdoutText);
+    }
+
+    [Fact]
+    public async Task Sigpipe_has_its_default_disposition_in_the_child()
+    {
+        var result = await fx.Broker.RunAsync(SandboxFixture.Bash("yes | head -n 1 > /dev/null; echo ${PIPESTATUS[0]}"), default);
+
+        Assert.Equal("141\n", result.StdoutText); // 128 + SIGPIPE: the runtime's SIG_IGN did not leak
+    }
+
+    [Fact]
+    public async Task No_stray_file_descriptors_reach_the_child()
+    {
+        // fdopen() each descriptor; a shell redirection test would see the shell's own saved fds.
+        const string script = "for (3..1023) { print qq($_\\n) if open(my $fh, '<&=', $_) }";
+        using var file = File.OpenHandle("/etc/hostname");
+        var stray = Dup((int)file.DangerousGetHandle()); // dup() clears O_CLOEXEC: a descriptor .NET would leak
+        Assert.True(stray > 2);
+        try
+        {
+            // Control: a plain Process.Start child does inherit it.
+            using var plain = Process.Start(new ProcessStartInfo("/usr/bin/perl", ["-e", script]) { RedirectStandardOutput = true })!;
+            var plainFds = await plain.StandardOutput.ReadToEndAsync();
+            Assert.Contains(stray.ToString(CultureInfo.InvariantCulture), plainFds.Split('\n'));
+
+            var result = await fx.Broker.RunAsync(SandboxFixture.Request("/usr/bin/perl", "-e", script), default);
+            Assert.Equal(0, result.ExitCode);
+            Assert.Equal("", result.StdoutText);
+        }
+        finally
+        {
+            Close(stray);
+        }
+    }
+
+    [Fact]
+    public async Task Child_state_is_a_new_session_with_no_privileges()
+    {
+        var result = await fx.Broker.RunAsync(SandboxFixture.Request("/usr/bin/perl", "-e",
+            "print getpgrp() == $$ ? qq(leader\\n) : qq(member\\n); print $> == 0 ? qq(root\\n) : qq(unprivileged\\n); print kill(0, 1) ? qq(signal-ok\\n) : qq(signal-denied\\n)"), default);
+
+        Assert.Equal("leader\nunprivileged\nsignal-denied\n", result.StdoutText);
+    }
+
+    private static int CountSleeps(string tag)
+    {
+        var count = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+                if (cmdline.StartsWith("sleep\0", StringComparison.Ordinal) && cmdline.Contains(tag, StringComparison.Ordinal) && state is not ('Z' or 'X'))
+                {
+                    count++;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+            {
+            }
+        }
+
+        return count;
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "dup")]
+    private static partial int Dup(int fd);
+
+    [LibraryImport("libc.so.6", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}
