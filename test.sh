@@ -21,6 +21,9 @@ echo "== test"
 log=$(mktemp)
 status=0
 if [ -x tests/setup/with-secret-service.sh ]; then
+  # Keychain tests run against a real gnome-keyring on a private session bus, and fail (not skip)
+  # if it is missing.
+  export CARAPACE_REQUIRE_SECRET_SERVICE=1
   tests/setup/with-secret-service.sh bash -c "$(declare -f run_tests); run_tests" 2>&1 | tee "$log" || status=$?
 else
   run_tests 2>&1 | tee "$log" || status=$?

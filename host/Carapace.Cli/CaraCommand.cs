@@ -14,6 +14,8 @@ internal static class CaraCommand
         root.Subcommands.Add(LogsCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
+        root.Subcommands.Add(CredentialsCommand.Create());
+        root.Subcommands.Add(SandboxCommand.Create());
         return root;
     }
 }

@@ -52,9 +52,40 @@ internal sealed record GatewayTarget(string Host, int Port, string? Credential, 
             : NonBlank(getEnv(GatewayCredentialResolver.TokenVariable))
               ?? NonBlank(getEnv(GatewayCredentialResolver.PasswordVariable))
               ?? settings?.ConfigToken
-              ?? settings?.ConfigPassword;
+              ?? settings?.ConfigPassword
+              ?? FromStore(configPath, getEnv);
 
         return new GatewayTarget(host, port ?? settings?.Port ?? GatewaySettings.DefaultPort, credential, allowPlaintext);
+    }
+
+    // Last resort, as upstream: the secret `cara credentials set gateway:token:default` stored.
+    private static string? FromStore(string? configPath, Func<string, string?> getEnv)
+    {
+        LocalServices? services = null;
+        try
+        {
+            services = LocalServices.Open(configPath, getEnv);
+            var store = services.Get<Carapace.Host.Credentials.ICredentialStore>();
+            foreach (var key in new[] { "gateway:token:default", "gateway:password:default" })
+            {
+                var value = store.GetAsync(Carapace.Host.Credentials.CredentialKey.Parse(key), CancellationToken.None).GetAwaiter().GetResult();
+                if (!string.IsNullOrEmpty(value))
+                {
+                    return value;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is Carapace.Abstractions.Credentials.CredentialException or ConfigurationException)
+        {
+            Console.Error.WriteLine($"warning: could not read the gateway secret from the credential store: {ex.Message}");
+        }
+        finally
+        {
+            // Some store backends are async-disposable only; this runs once per CLI invocation.
+            services?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return null;
     }
 
     private static string? NonBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

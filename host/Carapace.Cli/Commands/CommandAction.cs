@@ -47,6 +47,11 @@ internal static class CommandAction
                 await Console.Error.WriteLineAsync($"configuration error:{Environment.NewLine}  {ex.Message}");
                 return CliExit.ConfigError;
             }
+            catch (Carapace.Abstractions.Credentials.CredentialException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Hint is null ? $"{ex.Message} ({ex.Code})" : $"{ex.Message} ({ex.Code}){Environment.NewLine}  fix: {ex.Hint}");
+                return CliExit.Failure;
+            }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return CliExit.Failure;

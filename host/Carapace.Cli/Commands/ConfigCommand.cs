@@ -20,6 +20,7 @@ internal static class ConfigCommand
         command.Subcommands.Add(Show());
         command.Subcommands.Add(Get());
         command.Subcommands.Add(Validate());
+        command.Subcommands.Add(Encrypt());
         return command;
     }
 
@@ -52,7 +53,7 @@ internal static class ConfigCommand
         CommandAction.Set(command, (parse, _) =>
         {
             var loaded = Load(parse.GetValue(config));
-            Console.WriteLine(ConfigTree.Build(loaded.Values).ToJsonString(Indented));
+            Console.WriteLine(ConfigTree.Build(loaded).ToJsonString(Indented));
             return Task.FromResult(CliExit.Ok);
         });
         return command;
@@ -67,7 +68,7 @@ internal static class ConfigCommand
         {
             var loaded = Load(parse.GetValue(config));
             var dotted = parse.GetValue(key)!;
-            JsonNode? node = ConfigTree.Build(loaded.Values);
+            JsonNode? node = ConfigTree.Build(loaded);
             foreach (var segment in dotted.Split('.'))
             {
                 node = node switch
@@ -94,7 +95,7 @@ internal static class ConfigCommand
         var command = new Command("validate", "Check a configuration file without starting anything") { file };
         CommandAction.Set(command, (parse, _) =>
         {
-            var loaded = Load(parse.GetValue(file));
+            var loaded = Load(parse.GetValue(file), decryptSecrets: true);
             var errors = ConfigValidation.Validate(loaded);
             if (errors.Count > 0)
             {
@@ -107,6 +108,30 @@ internal static class ConfigCommand
         return command;
     }
 
-    private static LoadedConfiguration Load(string? path) =>
-        CarapaceConfigLoader.Load(ConfigLocator.Locate(path, Environment.GetEnvironmentVariable), Environment.GetEnvironmentVariable);
+    private static Command Encrypt()
+    {
+        var key = new Argument<string>("key") { Description = "Dotted key whose plaintext value to seal, e.g. gateway.auth.token" };
+        var config = ConfigOption();
+        var command = new Command("encrypt", "Seal a plaintext value in the configuration file as enc:v2 (needs CARAPACE_CONFIG_PASSWORD)") { key, config };
+        CommandAction.Set(command, (parse, _) =>
+        {
+            var password = Carapace.Host.Secrets.ConfigSecretDecryptor.PasswordFromEnvironment()
+                ?? throw new CliException("Set CARAPACE_CONFIG_PASSWORD to the password that will decrypt the configuration at start.");
+            var location = ConfigLocator.Locate(parse.GetValue(config), Environment.GetEnvironmentVariable);
+            if (!File.Exists(location.Path))
+            {
+                throw new CliException($"No configuration file at {location.Path}");
+            }
+
+            var dotted = parse.GetValue(key)!;
+            var outcome = ConfigSecretSealer.Seal(location.Path, dotted, password);
+            Console.WriteLine(outcome == SealOutcome.Sealed ? $"Sealed {dotted} in {location.Path}" : $"{dotted} is already sealed");
+            return Task.FromResult(CliExit.Ok);
+        });
+        return command;
+    }
+
+    // show/get print secrets redacted, so they need not (and without the password cannot) open enc:v2 values.
+    private static LoadedConfiguration Load(string? path, bool decryptSecrets = false) =>
+        CarapaceConfigLoader.Load(ConfigLocator.Locate(path, Environment.GetEnvironmentVariable), Environment.GetEnvironmentVariable, decryptSecrets);
 }

@@ -18,7 +18,7 @@ internal static class ConfigApi
                 ["ok"] = true,
                 ["source"] = config.SourceDescription,
                 ["hash"] = config.FileSha256,
-                ["config"] = ConfigTree.Build(config.Values),
+                ["config"] = ConfigTree.Build(config),
             };
             return Results.Text(body.ToJsonString(), "application/json");
         });

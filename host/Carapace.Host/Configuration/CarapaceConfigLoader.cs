@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using Carapace.Host.Secrets;
 using Microsoft.Extensions.Configuration;
 
 namespace Carapace.Host.Configuration;
@@ -17,7 +18,11 @@ internal static class CarapaceConfigLoader
     private static readonly string[] KnownSections =
         ["gateway", "logging", "plugins", "channels", "tools", "sandbox", "network", "credentials", "audit"];
 
-    public static LoadedConfiguration Load(ConfigLocation location, Func<string, string?> getEnv)
+    /// <param name="location">Where the user file is (or would be).</param>
+    /// <param name="getEnv">Environment lookup for <c>${VAR}</c> and <c>CARAPACE_CONFIG_PASSWORD</c>.</param>
+    /// <param name="decryptSecrets">Open <c>enc:v2</c> values (needs the password); false leaves them sealed,
+    /// which is enough for commands that only show redacted values.</param>
+    public static LoadedConfiguration Load(ConfigLocation location, Func<string, string?> getEnv, bool decryptSecrets = true)
     {
         string? text = null;
         string? sha = null;
@@ -33,11 +38,12 @@ internal static class CarapaceConfigLoader
                 null, $"configuration file not found (named by {location.Reason})", location.Path));
         }
 
-        return LoadFromText(text, text is null ? null : location.Path, sha, getEnv);
+        return LoadFromText(text, text is null ? null : location.Path, sha, getEnv, decryptSecrets);
     }
 
     /// <summary>Loads from YAML text layered on the defaults; <paramref name="userYaml"/> null means defaults only.</summary>
-    public static LoadedConfiguration LoadFromText(string? userYaml, string? source, string? sha, Func<string, string?> getEnv)
+    public static LoadedConfiguration LoadFromText(string? userYaml, string? source, string? sha, Func<string, string?> getEnv,
+        bool decryptSecrets = true)
     {
         var defaults = YamlFlattener.Flatten(ReadDefaults(), DefaultsSource);
         var merged = new Dictionary<string, ConfigValue>(defaults.Values, StringComparer.OrdinalIgnoreCase);
@@ -64,10 +70,31 @@ internal static class CarapaceConfigLoader
             throw new ConfigurationException(errors);
         }
 
+        var secretKeys = decryptSecrets ? DecryptSecrets(resolved, getEnv) : new HashSet<string>();
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(resolved.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value.Value)))
             .Build();
-        return new LoadedConfiguration(configuration, resolved, source, sha);
+        return new LoadedConfiguration(configuration, resolved, source, sha, secretKeys);
+    }
+
+    private static HashSet<string> DecryptSecrets(Dictionary<string, ConfigValue> resolved, Func<string, string?> getEnv)
+    {
+        var plain = resolved.ToDictionary(kv => kv.Key, kv => kv.Value.Value, StringComparer.OrdinalIgnoreCase);
+        try
+        {
+            var decrypted = ConfigSecretDecryptor.DecryptInPlace(plain, ConfigSecretDecryptor.PasswordFromEnvironment(getEnv));
+            foreach (var key in decrypted)
+            {
+                resolved[key] = resolved[key] with { Value = plain[key] };
+            }
+
+            return new HashSet<string>(decrypted, StringComparer.OrdinalIgnoreCase);
+        }
+        catch (ConfigSecretException ex)
+        {
+            var at = ex.ConfigKey is null ? null : resolved.GetValueOrDefault(ex.ConfigKey);
+            throw new ConfigurationException(new ConfigError(ex.ConfigKey?.Replace(':', '.'), ex.Message, at?.Source, at?.Line, at?.Column));
+        }
     }
 
     /// <summary>Top-level sections that Carapace does not know: likely typos, reported as warnings.</summary>

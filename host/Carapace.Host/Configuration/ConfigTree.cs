@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Carapace.Host.Secrets;
 
 namespace Carapace.Host.Configuration;
 
@@ -9,12 +10,17 @@ namespace Carapace.Host.Configuration;
 /// </summary>
 internal static class ConfigTree
 {
-    public static JsonObject Build(IReadOnlyDictionary<string, ConfigValue> values)
+    public static JsonObject Build(LoadedConfiguration config) => Build(config.Values, config.SecretKeys);
+
+    public static JsonObject Build(IReadOnlyDictionary<string, ConfigValue> values, ISet<string>? secretKeys = null)
     {
         var root = new JsonObject();
         foreach (var (key, value) in values.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase))
         {
-            Insert(root, key.Split(':'), ConfigRedactor.Redact(key, value.Value));
+            var shown = value.Value is not null && ConfigSecretRedaction.IsSecret(key, value.Value, secretKeys)
+                ? ConfigSecretRedaction.Placeholder
+                : value.Value;
+            Insert(root, key.Split(':'), shown);
         }
 
         return (JsonObject)Arrayify(root)!;

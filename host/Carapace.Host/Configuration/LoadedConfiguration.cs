@@ -7,7 +7,8 @@ internal sealed class LoadedConfiguration(
     IConfigurationRoot configuration,
     IReadOnlyDictionary<string, ConfigValue> values,
     string? filePath,
-    string? fileSha256)
+    string? fileSha256,
+    IReadOnlySet<string>? secretKeys = null)
 {
     public IConfigurationRoot Configuration { get; } = configuration;
 
@@ -19,6 +20,9 @@ internal sealed class LoadedConfiguration(
 
     /// <summary>SHA-256 (hex) of the user file's bytes, or null.</summary>
     public string? FileSha256 { get; } = fileSha256;
+
+    /// <summary>Keys whose values were decrypted from <c>enc:v2</c> envelopes: always redacted when shown.</summary>
+    public ISet<string> SecretKeys { get; } = new HashSet<string>(secretKeys ?? new HashSet<string>(), StringComparer.OrdinalIgnoreCase);
 
     public string SourceDescription => FilePath ?? "(built-in defaults)";
 

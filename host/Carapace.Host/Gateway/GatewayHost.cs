@@ -2,8 +2,11 @@ using Carapace.Host.Api;
 using Carapace.Host.Audit;
 using Carapace.Host.Auth;
 using Carapace.Host.Configuration;
+using Carapace.Host.Credentials;
 using Carapace.Host.Logging;
 using Carapace.Host.Outbound;
+using Carapace.Host.Sandboxing;
+using Carapace.Sandbox;
 using Carapace.Protocol;
 using Carapace.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -43,9 +46,6 @@ internal static class GatewayHost
         var serilog = SerilogSetup.Create(logging, ring, stateError is null ? state.LogsDir : null, options.Console);
         var startupLog = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog).CreateLogger("Carapace.Gateway");
 
-        var credentials = GatewayCredentialResolver.Resolve(gateway, options.GetEnv, storeLookup: null,
-            warn: message => startupLog.LogWarning("{Warning}", message));
-
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             ApplicationName = "Carapace",
@@ -80,7 +80,9 @@ internal static class GatewayHost
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(gateway);
         builder.Services.AddSingleton(logging);
-        builder.Services.AddSingleton(credentials);
+        builder.Services.AddSingleton(sp => GatewayCredentialResolver.Resolve(gateway, options.GetEnv,
+            storeLookup: key => CredentialStoreLookup.Read(sp.GetRequiredService<ICredentialStore>(), key, startupLog),
+            warn: message => startupLog.LogWarning("{Warning}", message)));
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(ring);
         builder.Services.AddSingleton<GatewayClock>();
@@ -89,6 +91,10 @@ internal static class GatewayHost
         builder.Services.AddSingleton<IRuntimeSummary, EmptyRuntimeSummary>();
         builder.Services.AddSingleton<IReadinessCheck, StateDirectoryReadiness>();
         builder.Services.AddCarapaceOutbound(config.Configuration);
+        builder.Services.AddSingleton(new CredentialEnvironment(options.GetEnv));
+        builder.Services.AddCarapaceCredentials(config.Configuration);
+        builder.Services.AddSingleton<ISandboxEventSink, AuditingSandboxEventSink>();
+        builder.Services.AddCarapaceSandbox(config.Configuration);
         options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -102,10 +108,13 @@ internal static class GatewayHost
             control.MapStatus();
             control.MapLogs();
             control.MapConfig();
+            control.MapSandbox();
+            control.MapCredentials();
             control.MapControlFallback();
         }
 
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Carapace.Gateway");
+        var credentials = app.Services.GetRequiredService<GatewayCredentials>();
         app.Lifetime.ApplicationStarted.Register(() => OnStarted(app, log));
         app.Lifetime.ApplicationStopping.Register(() => log.LogInformation("Shutting down"));
         app.Lifetime.ApplicationStopped.Register(() => log.LogInformation("Stopped"));

@@ -7,7 +7,7 @@ namespace Carapace.Host.Secrets;
 /// </summary>
 internal static class ConfigSecretRedaction
 {
-    public const string Placeholder = "********";
+    public const string Placeholder = "[REDACTED]"; // upstream's marker
 
     private static readonly string[] SecretSuffixes =
     [

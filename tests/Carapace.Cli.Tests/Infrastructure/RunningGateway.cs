@@ -63,11 +63,10 @@ internal sealed partial class RunningGateway : IAsyncDisposable
     public static async Task<RunningGateway> StartAsync(IDictionary<string, string?>? env = null, params string[] extraArgs)
     {
         var dir = new TempDirectory();
-        var environment = new Dictionary<string, string?>(env ?? new Dictionary<string, string?>())
-        {
-            ["CARAPACE_STATE_DIR"] = Path.Combine(dir.Path, "state"),
-            ["HOME"] = dir.Path,
-        };
+        // A caller's own state dir and home win (e.g. a credential store prepared beforehand).
+        var environment = new Dictionary<string, string?>(env ?? new Dictionary<string, string?>());
+        environment.TryAdd("CARAPACE_STATE_DIR", Path.Combine(dir.Path, "state"));
+        environment.TryAdd("HOME", dir.Path);
         var process = Process.Start(CaraProcess.StartInfo(["start", "--port", "0", .. extraArgs], environment))!;
         var gateway = new RunningGateway(process, dir, environment);
         process.OutputDataReceived += (_, e) => Append(gateway._stdout, e.Data);

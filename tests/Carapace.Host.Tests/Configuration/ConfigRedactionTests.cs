@@ -1,4 +1,5 @@
 using Carapace.Host.Configuration;
+using Carapace.Host.Secrets;
 
 namespace Carapace.Host.Tests.Configuration;
 
@@ -12,16 +13,16 @@ public sealed class ConfigRedactionTests
     [InlineData("plugins:x:privateKey", true)]
     [InlineData("gateway:auth:mode", false)]
     [InlineData("gateway:port", false)]
-    public void Secret_keys_are_recognised(string key, bool secret) => Assert.Equal(secret, ConfigRedactor.IsSecretKey(key));
+    public void Secret_keys_are_recognised(string key, bool secret) => Assert.Equal(secret, ConfigSecretRedaction.IsSecret(key, "value"));
 
     [Fact]
     public void Tree_redacts_secrets_and_envelopes_and_rebuilds_lists()
     {
         var config = CarapaceConfigLoader.LoadFromText(
             "gateway:\n  auth:\n    token: plain-secret\nplugins:\n  load:\n    paths: [/a, /b]\n  x:\n    endpoint: enc:v2:aaa:bbb:ccc\n",
-            "t", null, _ => null);
+            "t", null, _ => null, decryptSecrets: false);
 
-        var json = ConfigTree.Build(config.Values).ToJsonString();
+        var json = ConfigTree.Build(config).ToJsonString();
 
         Assert.DoesNotContain("plain-secret", json, StringComparison.Ordinal);
         Assert.DoesNotContain("enc:v2", json, StringComparison.Ordinal);

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Carapace.Abstractions.Credentials;
+using Carapace.Host.Credentials;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carapace.Host.Api;
+
+/// <summary>
+/// <c>GET /control/credentials</c> (metadata only, never values), <c>PUT /control/credentials/{key}</c>
+/// with <c>{"value": "…"}</c>, <c>DELETE /control/credentials/{key}</c>.
+/// </summary>
+internal static class CredentialsApi
+{
+    public static IEndpointRouteBuilder MapCredentials(this IEndpointRouteBuilder control)
+    {
+        control.MapGet("/credentials", async (ICredentialStore store, CancellationToken ct) =>
+            await Guard(async () =>
+            {
+                var status = await store.GetStatusAsync(ct);
+                var entries = await store.ListAsync(ct);
+                return Results.Ok(new { ok = true, backend = status.Backend, writable = status.Writable, credentials = entries });
+            }));
+
+        control.MapPut("/credentials/{key}", async (string key, HttpRequest request, ICredentialStore store, CancellationToken ct) =>
+            await Guard(async () =>
+            {
+                if (!CredentialKey.TryParse(key, out var parsed, out var keyError))
+                {
+                    return ControlProblem.BadRequest(CredentialErrorCodes.InvalidKey, keyError);
+                }
+
+                var value = await ReadValueAsync(request, ct);
+                if (value is null)
+                {
+                    return ControlProblem.BadRequest("invalid_request", "body must be a JSON object with a string 'value'");
+                }
+
+                await store.SetAsync(parsed, value, ct);
+                return Results.Ok(new { ok = true, key = parsed.ToString() });
+            }));
+
+        control.MapDelete("/credentials/{key}", async (string key, ICredentialStore store, CancellationToken ct) =>
+            await Guard(async () =>
+            {
+                if (!CredentialKey.TryParse(key, out var parsed, out var keyError))
+                {
+                    return ControlProblem.BadRequest(CredentialErrorCodes.InvalidKey, keyError);
+                }
+
+                return await store.DeleteAsync(parsed, ct)
+                    ? Results.Ok(new { ok = true, key = parsed.ToString() })
+                    : ControlProblem.NotFound("not_found", $"no credential '{parsed}'");
+            }));
+        return control;
+    }
+
+    private static async Task<string?> ReadValueAsync(HttpRequest request, CancellationToken ct)
+    {
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                   && doc.RootElement.TryGetProperty("value", out var value)
+                   && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<IResult> Guard(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (CredentialException ex)
+        {
+            return ControlProblem.Create(CredentialErrors.HttpStatus(ex.Code), ex.Code, "Credential store error",
+                ex.Hint is null ? ex.Message : $"{ex.Message} ({ex.Hint})");
+        }
+    }
+}

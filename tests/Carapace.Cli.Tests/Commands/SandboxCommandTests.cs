@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Carapace.Cli.Tests.Infrastructure;
+using Carapace.Testing;
+
+namespace Carapace.Cli.Tests.Commands;
+
+public sealed class SandboxCommandTests
+{
+    [Fact]
+    public async Task Check_reports_landlock_and_a_passing_self_test()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "sandbox", "check", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = JsonDocument.Parse(result.Stdout).RootElement;
+        Assert.Equal("linux", json.GetProperty("os").GetString());
+        Assert.True(json.GetProperty("landlockAbi").GetInt32() >= 4);
+        Assert.Equal("passed", json.GetProperty("selfTest").GetString());
+        Assert.False(json.GetProperty("runsRefused").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Check_exits_1_when_the_launcher_is_missing()
+    {
+        using var dir = new TempDirectory();
+        var config = Path.Combine(dir.Path, "carapace.yaml");
+        await File.WriteAllTextAsync(config, "sandbox:\n  launcherPath: /nonexistent/carapace-sandbox-exec\n");
+
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "sandbox", "check", "--config", config);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("REFUSED", result.Stdout, StringComparison.Ordinal);
+    }
+}
