@@ -104,3 +104,9 @@ public static class ReflectionTool
     // Not a call: a metadata token for the type is enough to reach it through reflection.
     public static Type Reach() => typeof(Process);
 }
+
+public static class AccessorTool
+{
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "get_Length")]
+    public static extern int HiddenLength(string value);
+}
