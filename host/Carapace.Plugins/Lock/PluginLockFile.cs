@@ -85,7 +85,14 @@ internal static class PluginLockFile
             OwnerOnly.EnsureDirectory(directory);
         }
 
-        AtomicFile.WriteAllText(path, writer.ToString());
+        // YamlStream closes the document with an explicit end marker; a single-document file does not need it.
+        var text = writer.ToString();
+        if (text.EndsWith("...\n", StringComparison.Ordinal))
+        {
+            text = text[..^"...\n".Length];
+        }
+
+        AtomicFile.WriteAllText(path, text);
     }
 
     private static YamlMappingNode EntryNode(PluginLockEntry entry)
