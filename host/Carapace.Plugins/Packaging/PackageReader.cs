@@ -70,26 +70,29 @@ internal static class PackageReader
         }
 
         stream.Seek(0, SeekOrigin.Begin);
-        ZipArchive archive;
+        ZipArchive? archive = null;
+        List<PlannedFile> plan;
         try
         {
+            // ZipArchive reads the central directory lazily, so listing the entries can fail too.
             archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            plan = PlanArchive(archive, limits);
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or NotSupportedException or IOException or ArgumentException)
         {
+            archive?.Dispose();
             throw new PackageException(PackageErrorCodes.Malformed, $"the archive is not a readable zip: {ex.Message}", null, ex);
         }
 
         using (archive)
         {
-            var plan = PlanArchive(archive, limits);
             return Extract(stagingDirectory, PackageSourceKind.Archive, plan, limits, entry =>
             {
                 try
                 {
                     return ((ZipArchiveEntry)entry).Open();
                 }
-                catch (InvalidDataException ex)
+                catch (Exception ex) when (ex is InvalidDataException or NotSupportedException or IOException)
                 {
                     throw new PackageException(PackageErrorCodes.Malformed,
                         $"entry '{((ZipArchiveEntry)entry).FullName}' cannot be read: {ex.Message}", null, ex);
@@ -237,7 +240,7 @@ internal static class PackageReader
             using var output = new FileStream(destination, options);
             long written = 0;
             int read;
-            while ((read = input.Read(buffer, 0, buffer.Length)) > 0)
+            while ((read = ReadSource(input, buffer, planned)) > 0)
             {
                 written += read;
                 total += read;
@@ -265,13 +268,23 @@ internal static class PackageReader
             output.Flush(flushToDisk: true);
             return new PackageFile(planned.Path, written, Convert.ToHexStringLower(hash.GetHashAndReset()));
         }
-        catch (InvalidDataException ex)
-        {
-            throw new PackageException(PackageErrorCodes.Malformed, $"entry '{planned.Path}' is corrupt: {ex.Message}", planned.Path, ex);
-        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // Errors while reading the source are the package's fault (corrupt deflate data, bad CRC,
+    // truncated archive); errors while writing the staged copy are the host's and propagate as they are.
+    private static int ReadSource(Stream input, byte[] buffer, PlannedFile planned)
+    {
+        try
+        {
+            return input.Read(buffer, 0, buffer.Length);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or NotSupportedException or IOException)
+        {
+            throw new PackageException(PackageErrorCodes.Malformed, $"entry '{planned.Path}' is corrupt: {ex.Message}", planned.Path, ex);
         }
     }
 
