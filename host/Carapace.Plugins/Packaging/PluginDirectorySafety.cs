@@ -94,18 +94,19 @@ internal static class PluginDirectorySafety
                 "file ownership cannot be checked on this platform; only permissions and links were checked"));
         }
 
-        // The plugin directory and each parent up to and including the plugins root.
-        for (var current = directory; ; current = Path.GetDirectoryName(current)!)
+        // The plugin directory and each parent up to and including the plugins root, as real paths:
+        // a link's own mode bits (always 0777) say nothing, the directory it leads to does.
+        for (var current = realDirectory; ; current = Path.GetDirectoryName(current)!)
         {
             CheckEntry(current, isDirectory: true, currentUid, problems);
-            if (string.Equals(current, root, StringComparison.Ordinal) || Path.GetDirectoryName(current) is null)
+            if (string.Equals(current, realRoot, StringComparison.Ordinal) || Path.GetDirectoryName(current) is null)
             {
                 break;
             }
         }
 
         var pending = new Stack<string>();
-        pending.Push(directory);
+        pending.Push(realDirectory);
         while (pending.Count > 0)
         {
             foreach (var child in new DirectoryInfo(pending.Pop()).EnumerateFileSystemInfos())

@@ -98,6 +98,7 @@ internal sealed class AssemblyScanner
             foreach (var fieldHandle in type.GetFields())
             {
                 var field = _md.GetFieldDefinition(fieldHandle);
+                SignatureGuard.CheckSignature(_md, field.Signature);
                 if (field.DecodeSignature(SignatureNames.Instance, null).HasUnmanagedFunctionPointer)
                 {
                     var fieldDisplay = $"{typeDisplay}.{_md.GetString(field.Name)}";
@@ -132,6 +133,7 @@ internal sealed class AssemblyScanner
     private void ScanMethod(string typeDisplay, MethodDefinitionHandle handle)
     {
         var method = _md.GetMethodDefinition(handle);
+        SignatureGuard.CheckSignature(_md, method.Signature);
         var signature = method.DecodeSignature(SignatureNames.Instance, null);
         var methodDisplay = $"{typeDisplay}.{_md.GetString(method.Name)}{SignatureNames.Parameters(signature)}";
 
@@ -233,6 +235,7 @@ internal sealed class AssemblyScanner
         string api;
         if (member.GetKind() == MemberReferenceKind.Method)
         {
+            SignatureGuard.CheckSignature(_md, member.Signature);
             var parameters = SignatureNames.Parameters(member.DecodeMethodSignature(SignatureNames.Instance, null));
             api = name == ".ctor" ? $"new {owner}{parameters}" : $"{owner}.{name}{parameters}";
         }
@@ -279,6 +282,7 @@ internal sealed class AssemblyScanner
             case HandleKind.MethodDefinition:
                 var method = _md.GetMethodDefinition((MethodDefinitionHandle)parent);
                 var typeDisplay = TypeNames.Display(_md, method.GetDeclaringType());
+                SignatureGuard.CheckSignature(_md, method.Signature);
                 var signature = method.DecodeSignature(SignatureNames.Instance, null);
                 return (typeDisplay, $"{typeDisplay}.{_md.GetString(method.Name)}{SignatureNames.Parameters(signature)}");
             default:

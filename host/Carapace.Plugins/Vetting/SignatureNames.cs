@@ -16,6 +16,11 @@ internal readonly record struct SignatureType(string? Namespace, string? Name, s
 /// <summary>Decodes signatures into <see cref="SignatureType"/> with System.Reflection.Metadata's decoder.</summary>
 internal sealed class SignatureNames : ISignatureTypeProvider<SignatureType, object?>
 {
+    private const int MaxSpecificationDepth = 8;
+
+    [ThreadStatic]
+    private static int _specificationDepth;
+
     public static SignatureNames Instance { get; } = new();
 
     public SignatureType GetPrimitiveType(PrimitiveTypeCode typeCode) => SignatureType.Unnamed(typeCode switch
@@ -53,8 +58,26 @@ internal sealed class SignatureNames : ISignatureTypeProvider<SignatureType, obj
         return new SignatureType(ns, name, Short(name), false);
     }
 
-    public SignatureType GetTypeFromSpecification(MetadataReader reader, object? genericContext, TypeSpecificationHandle handle, byte rawTypeKind) =>
-        reader.GetTypeSpecification(handle).DecodeSignature(this, genericContext);
+    public SignatureType GetTypeFromSpecification(MetadataReader reader, object? genericContext, TypeSpecificationHandle handle, byte rawTypeKind)
+    {
+        // A TypeSpec may name another TypeSpec (through a modifier), including itself: bound the chain.
+        if (++_specificationDepth > MaxSpecificationDepth)
+        {
+            _specificationDepth = 0;
+            throw new BadImageFormatException("type specifications nest too deeply (or refer to themselves)");
+        }
+
+        try
+        {
+            var specification = reader.GetTypeSpecification(handle);
+            SignatureGuard.CheckTypeSpecification(reader, specification.Signature);
+            return specification.DecodeSignature(this, genericContext);
+        }
+        finally
+        {
+            _specificationDepth = Math.Max(0, _specificationDepth - 1);
+        }
+    }
 
     public SignatureType GetSZArrayType(SignatureType elementType) => Wrap(elementType, elementType.Display + "[]");
 
@@ -120,31 +143,44 @@ internal sealed class SignatureNames : ISignatureTypeProvider<SignatureType, obj
 /// <summary>Namespace and nesting-qualified name ("Outer+Inner") of type handles.</summary>
 internal static class TypeNames
 {
-    public static (string Namespace, string Name) Of(MetadataReader reader, TypeReferenceHandle handle)
+    // Malformed metadata can nest a type in itself; real nesting is a few levels deep.
+    private const int MaxNesting = 32;
+
+    public static (string Namespace, string Name) Of(MetadataReader reader, TypeReferenceHandle handle, int depth = 0)
     {
+        Nesting(depth);
         var reference = reader.GetTypeReference(handle);
         var name = reader.GetString(reference.Name);
         if (reference.ResolutionScope.Kind == HandleKind.TypeReference)
         {
-            var (outerNamespace, outerName) = Of(reader, (TypeReferenceHandle)reference.ResolutionScope);
+            var (outerNamespace, outerName) = Of(reader, (TypeReferenceHandle)reference.ResolutionScope, depth + 1);
             return (outerNamespace, outerName + "+" + name);
         }
 
         return (reader.GetString(reference.Namespace), name);
     }
 
-    public static (string Namespace, string Name) Of(MetadataReader reader, TypeDefinitionHandle handle)
+    public static (string Namespace, string Name) Of(MetadataReader reader, TypeDefinitionHandle handle, int depth = 0)
     {
+        Nesting(depth);
         var definition = reader.GetTypeDefinition(handle);
         var name = reader.GetString(definition.Name);
         var declaring = definition.GetDeclaringType();
         if (!declaring.IsNil)
         {
-            var (outerNamespace, outerName) = Of(reader, declaring);
+            var (outerNamespace, outerName) = Of(reader, declaring, depth + 1);
             return (outerNamespace, outerName + "+" + name);
         }
 
         return (reader.GetString(definition.Namespace), name);
+    }
+
+    private static void Nesting(int depth)
+    {
+        if (depth > MaxNesting)
+        {
+            throw new BadImageFormatException("types are nested too deeply (or in themselves)");
+        }
     }
 
     /// <summary>Namespace and name of a TypeDef, TypeRef or (generic-instance) TypeSpec; null for other specs.</summary>
@@ -167,7 +203,9 @@ internal static class TypeNames
 
     private static (string Namespace, string Name)? FromSpecification(MetadataReader reader, TypeSpecificationHandle handle)
     {
-        var decoded = reader.GetTypeSpecification(handle).DecodeSignature(SignatureNames.Instance, null);
+        var specification = reader.GetTypeSpecification(handle);
+        SignatureGuard.CheckTypeSpecification(reader, specification.Signature);
+        var decoded = specification.DecodeSignature(SignatureNames.Instance, null);
         return decoded is { Namespace: { } ns, Name: { } name } ? (ns, name) : null;
     }
 }

@@ -40,7 +40,7 @@ public sealed class PluginDirectorySafetyTests : IDisposable
         var problem = Assert.Single(Check().Problems);
 
         Assert.Equal(DirectorySafetyCodes.WorldWritable, problem.Code);
-        Assert.Equal(_plugin, problem.Path);
+        Assert.Equal(PathContainment.Resolve(_plugin), problem.Path);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class PluginDirectorySafetyTests : IDisposable
         var problem = Assert.Single(Check().Problems);
 
         Assert.Equal(DirectorySafetyCodes.WorldWritable, problem.Code);
-        Assert.Equal(_root, problem.Path);
+        Assert.Equal(PathContainment.Resolve(_root), problem.Path);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class PluginDirectorySafetyTests : IDisposable
         var problem = Assert.Single(Check().Problems);
 
         Assert.Equal(DirectorySafetyCodes.WorldWritable, problem.Code);
-        Assert.Equal(dll, problem.Path);
+        Assert.Equal(PathContainment.Resolve(dll), problem.Path);
     }
 
     [Fact]
@@ -116,6 +116,17 @@ public sealed class PluginDirectorySafetyTests : IDisposable
     }
 
     [Fact]
+    public void A_plugins_root_reached_through_a_symlink_is_judged_by_its_target()
+    {
+        var alias = Path.Combine(_temp.Path, "state-link");
+        Directory.CreateSymbolicLink(alias, _root);
+
+        var report = PluginDirectorySafety.Check(alias, Path.Combine(alias, "demo", "1.0.0"));
+
+        Assert.True(report.IsSafe, string.Join("; ", report.Problems));
+    }
+
+    [Fact]
     public void A_directory_owned_by_another_user_is_refused()
     {
         // The suite runs as root (uid 0), which may chown; 65534 is nobody.
@@ -136,7 +147,7 @@ public sealed class PluginDirectorySafetyTests : IDisposable
         var problem = Assert.Single(Check().Problems);
 
         Assert.Equal(DirectorySafetyCodes.ForeignOwner, problem.Code);
-        Assert.Equal(dll, problem.Path);
+        Assert.Equal(PathContainment.Resolve(dll), problem.Path);
     }
 
     [Fact]
