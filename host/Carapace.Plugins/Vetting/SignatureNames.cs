@@ -16,11 +16,6 @@ internal readonly record struct SignatureType(string? Namespace, string? Name, s
 /// <summary>Decodes signatures into <see cref="SignatureType"/> with System.Reflection.Metadata's decoder.</summary>
 internal sealed class SignatureNames : ISignatureTypeProvider<SignatureType, object?>
 {
-    private const int MaxSpecificationDepth = 8;
-
-    [ThreadStatic]
-    private static int _specificationDepth;
-
     public static SignatureNames Instance { get; } = new();
 
     public SignatureType GetPrimitiveType(PrimitiveTypeCode typeCode) => SignatureType.Unnamed(typeCode switch
@@ -58,26 +53,11 @@ internal sealed class SignatureNames : ISignatureTypeProvider<SignatureType, obj
         return new SignatureType(ns, name, Short(name), false);
     }
 
-    public SignatureType GetTypeFromSpecification(MetadataReader reader, object? genericContext, TypeSpecificationHandle handle, byte rawTypeKind)
-    {
-        // A TypeSpec may name another TypeSpec (through a modifier), including itself: bound the chain.
-        if (++_specificationDepth > MaxSpecificationDepth)
-        {
-            _specificationDepth = 0;
-            throw new BadImageFormatException("type specifications nest too deeply (or refer to themselves)");
-        }
-
-        try
-        {
-            var specification = reader.GetTypeSpecification(handle);
-            SignatureGuard.CheckTypeSpecification(reader, specification.Signature);
-            return specification.DecodeSignature(this, genericContext);
-        }
-        finally
-        {
-            _specificationDepth = Math.Max(0, _specificationDepth - 1);
-        }
-    }
+    // The decoder only reaches this for custom modifiers (modreq/modopt), the one place a signature
+    // may name a TypeSpec, and modifiers are dropped by GetModifiedType anyway. Not decoding them
+    // also means a TypeSpec that names itself, or a fan-out of modifiers naming modifiers, costs nothing.
+    public SignatureType GetTypeFromSpecification(MetadataReader reader, object? genericContext, TypeSpecificationHandle handle, byte rawTypeKind) =>
+        SignatureType.Unnamed("modifier");
 
     public SignatureType GetSZArrayType(SignatureType elementType) => Wrap(elementType, elementType.Display + "[]");
 
