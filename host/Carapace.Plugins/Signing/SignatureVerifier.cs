@@ -44,7 +44,11 @@ internal sealed record SignatureVerification(SignatureState State, PublisherKey?
 /// </remarks>
 internal static class SignatureVerifier
 {
-    /// <summary>Verifies an installed or staged package directory (recomputes its digest).</summary>
+    /// <summary>
+    /// Verifies an installed or staged package directory (recomputes its digest). Throws
+    /// <see cref="PackageException"/> when the directory cannot be hashed (a link, a device file, a
+    /// bad name); <see cref="Lock.PluginLoadCheck"/> turns that into a load problem.
+    /// </summary>
     public static SignatureVerification Verify(string packageDirectory, SignaturePolicy policy, bool allowUnsigned)
     {
         var (digest, _) = PackageDirectoryWalker.ComputeDigest(packageDirectory);
