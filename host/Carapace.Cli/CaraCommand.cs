@@ -16,6 +16,8 @@ internal static class CaraCommand
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(CredentialsCommand.Create());
         root.Subcommands.Add(SandboxCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(PluginPackageCommands.Create());
         return root;
     }
 }
