@@ -23,6 +23,7 @@ internal sealed class ChannelSupervisor
     private readonly IPluginLifecycleObserver _observer;
     private readonly CancellationTokenSource _stop;
     private Task _loop = Task.CompletedTask;
+    private Task<bool>? _stopped;
     private int _state = (int)ChannelRunState.Starting;
     private int _restarts;
     private string? _lastError;
@@ -70,9 +71,18 @@ internal sealed class ChannelSupervisor
 
     /// <summary>Cancels the loop and waits for it, at most <paramref name="timeout"/>.</summary>
     /// <returns>False if the loop did not end in time (the plugin ignores cancellation).</returns>
-    public async Task<bool> StopAsync(TimeSpan timeout)
+    /// <remarks>Idempotent: a reload stops the loops early, the final shutdown stops them again.</remarks>
+    public Task<bool> StopAsync(TimeSpan timeout)
     {
-        await _stop.CancelAsync();
+        lock (_stop)
+        {
+            return _stopped ??= StopOnceAsync(timeout);
+        }
+    }
+
+    private async Task<bool> StopOnceAsync(TimeSpan timeout)
+    {
+        _stop.Cancel();
         try
         {
             await _loop.WaitAsync(timeout, _time);
@@ -82,10 +92,6 @@ internal sealed class ChannelSupervisor
         {
             _logger.LogWarning("channel {ChannelId} of plugin {PluginId} did not stop within {Timeout}", ChannelId, _pluginId, timeout);
             return false;
-        }
-        finally
-        {
-            _stop.Dispose();
         }
     }
 

@@ -26,6 +26,11 @@ internal static class UnloadVerifier
             GC.Collect();
             GC.WaitForPendingFinalizers();
             i++;
+            if (context.IsAlive && i >= 2)
+            {
+                // Unloading also waits for threads to leave plugin frames; give them a moment.
+                Thread.Sleep(i);
+            }
         }
 
         return new UnloadVerification(!context.IsAlive, watch.Elapsed.TotalMilliseconds, i);

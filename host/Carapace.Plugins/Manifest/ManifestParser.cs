@@ -65,9 +65,16 @@ internal static partial class ManifestParser
         try
         {
             var root = LoadRoot(yaml);
+            if (root.Children.TryGetValue(new YamlScalarNode("id"), out var declaredId) && declaredId is YamlScalarNode { Value: { } declared }
+                && IdPattern().IsMatch(declared.Trim()) && !ReservedIds.Contains(declared.Trim()))
+            {
+                // Known early so that a plugin with a broken manifest is still listed under its own id.
+                id = declared.Trim();
+            }
+
             foreach (var (key, _) in root.Children)
             {
-                var field = ((YamlScalarNode)key).Value ?? string.Empty;
+                var field = (key as YamlScalarNode)?.Value ?? string.Empty;
                 if (!KnownFields.Contains(field))
                 {
                     throw Error(key, $"unknown field '{field}'" + Suggest(field, KnownFields));
@@ -185,14 +192,20 @@ internal static partial class ManifestParser
     private static YamlMappingNode LoadRoot(string yaml)
     {
         var stream = new YamlStream();
+        var parser = new TrackingParser(new Parser(new StringReader(yaml)));
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             // YamlDotNet's messages already say "(Line: x, Col: y ...)"; keep just the useful part.
             throw new ManifestException($"invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {Inner(ex)}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The scanner sometimes fails without a position; report where the last good token ended.
+            throw new ManifestException($"invalid YAML at line {parser.LastGood.Line}, column {parser.LastGood.Column}: unterminated or malformed value after this point", ex);
         }
 
         if (stream.Documents.Count != 1)
@@ -202,6 +215,24 @@ internal static partial class ManifestParser
 
         return stream.Documents[0].RootNode as YamlMappingNode
             ?? throw Error(stream.Documents[0].RootNode, "the top level must be a mapping of fields");
+    }
+
+    /// <summary>Remembers the end of the last event parsed, for errors YamlDotNet reports without a position.</summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public Mark LastGood { get; private set; } = Mark.Empty;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (inner.Current is { } current)
+            {
+                LastGood = current.End;
+            }
+
+            return inner.MoveNext();
+        }
     }
 
     private static string Inner(YamlException ex)
@@ -395,10 +426,24 @@ internal static partial class ManifestParser
 
     private static string Suggest(string name, IEnumerable<string> known)
     {
-        var match = known.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)
-                                              || k.StartsWith(name, StringComparison.OrdinalIgnoreCase)
-                                              || name.StartsWith(k, StringComparison.OrdinalIgnoreCase));
+        var match = known
+            .Select(k => (Known: k, Score: CommonPrefix(k, name)))
+            .Where(x => x.Score >= Math.Min(5, Math.Min(x.Known.Length, name.Length)) || string.Equals(x.Known, name, StringComparison.OrdinalIgnoreCase))
+            .OrderByDescending(x => x.Score)
+            .Select(x => x.Known)
+            .FirstOrDefault();
         return match is null ? string.Empty : $"; did you mean '{match}'?";
+    }
+
+    private static int CommonPrefix(string a, string b)
+    {
+        var i = 0;
+        while (i < a.Length && i < b.Length && char.ToLowerInvariant(a[i]) == char.ToLowerInvariant(b[i]))
+        {
+            i++;
+        }
+
+        return i;
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$", RegexOptions.CultureInvariant)]

@@ -94,29 +94,8 @@ internal sealed class PluginGeneration
             logger.LogWarning("plugin {PluginId}: {Count} call(s) ignored cancellation; unloading anyway (the unload may not complete)", Manifest.Id, _gate.InFlight);
         }
 
-        var provider = _provider;
-        _provider = null;
-        if (provider is not null)
-        {
-            try
-            {
-                using (EnterReflection())
-                {
-                    await provider.DisposeAsync();
-                }
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning("plugin {PluginId}: disposing its services failed: {Error}", Manifest.Id, $"{ex.GetType().FullName}: {ex.Message}");
-            }
-        }
-
-        var services = _hostServices;
-        _hostServices = null;
-        if (services is not null)
-        {
-            await services.DisposeMembersAsync();
-        }
+        await DisposeProviderAsync(logger);
+        await DisposeHostServicesAsync();
 
         Tools = new Dictionary<string, ToolEntry>();
         Channels = new Dictionary<string, ChannelEntry>();
@@ -126,6 +105,41 @@ internal sealed class PluginGeneration
         var assembly = _assembly ?? throw new InvalidOperationException("generation already shut down");
         _assembly = null;
         return assembly.Unload();
+    }
+
+    // Separate methods so that no local of ShutdownAsync's state machine holds the container.
+    private async Task DisposeProviderAsync(ILogger logger)
+    {
+        var provider = _provider;
+        _provider = null;
+        if (provider is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using (EnterReflection())
+            {
+                await provider.DisposeAsync();
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("plugin {PluginId}: disposing its services failed: {Error}", Manifest.Id, $"{ex.GetType().FullName}: {ex.Message}");
+        }
+
+        provider = null;
+    }
+
+    private async Task DisposeHostServicesAsync()
+    {
+        var services = _hostServices;
+        _hostServices = null;
+        if (services is not null)
+        {
+            await services.DisposeMembersAsync();
+        }
     }
 
     private static async Task<bool> Completes(Task task, TimeSpan timeout)

@@ -250,6 +250,7 @@ internal sealed class PluginRuntime : IAsyncDisposable
             {
                 var unload = await RetireAsync(slot, next, stopChannelsFirst: false);
                 next = null;
+                await OffTheStack();
                 Verify(slot, unload, PluginState.Active, reason: null, silentOnSuccess: true);
                 slot.RecordError(conflict);
                 return new PluginOperationResult(PluginOperationCodes.Failed, $"reload failed, previous version still active: {conflict}", Describe(slot));
@@ -258,6 +259,7 @@ internal sealed class PluginRuntime : IAsyncDisposable
             var loadMs = watch.Elapsed.TotalMilliseconds;
             var retired = await SwapAsync(slot, next);
             next = null;
+            await OffTheStack();
             slot.LoadMs = loadMs;
             var verification = Verify(slot, retired, PluginState.Active, reason: null, silentOnSuccess: false);
             _logger.LogInformation("plugin {PluginId} reloaded (generation {Generation}, {LoadMs:0.0} ms)", slot.Id, slot.GenerationCount, loadMs);
@@ -336,6 +338,7 @@ internal sealed class PluginRuntime : IAsyncDisposable
         {
             var unload = await RetireAsync(slot, generation, stopChannelsFirst: false);
             generation = null;
+            await OffTheStack();
             Verify(slot, unload, PluginState.Failed, conflict, silentOnSuccess: true);
             if (slot.State != PluginState.Leaked)
             {
@@ -449,6 +452,7 @@ internal sealed class PluginRuntime : IAsyncDisposable
         var watch = Stopwatch.StartNew();
         slot.SetState(PluginState.Unloading, reason);
         var weak = await DetachAsync(slot);
+        await OffTheStack();
         Verify(slot, weak, target, target == PluginState.Disabled || target == PluginState.Faulted ? reason : null, silentOnSuccess: false, watch);
     }
 
@@ -479,6 +483,15 @@ internal sealed class PluginRuntime : IAsyncDisposable
         _ = slot;
         return weak;
     }
+
+    /// <summary>
+    /// Continues on a fresh thread-pool stack. When the shutdown completes, the rest of this method
+    /// runs as a synchronous continuation *inside* the frames of the async methods that held the
+    /// generation (their state machines are cleared only after their continuations return), and a
+    /// debug JIT keeps their locals alive to the end of those frames: verifying there reports a leak
+    /// that is not one. Yielding lets that stack unwind first.
+    /// </summary>
+    private static YieldAwaitable OffTheStack() => Task.Yield();
 
     /// <summary>
     /// Rule 10: after the generation is gone from every host structure, prove the load context was

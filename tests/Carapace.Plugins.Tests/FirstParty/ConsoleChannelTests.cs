@@ -1,0 +1,36 @@
+using Carapace.Plugins.Tests.Support;
+
+namespace Carapace.Plugins.Tests.FirstParty;
+
+/// <summary>Swaps the process's Console.In/Out, hence the serial collection.</summary>
+[Collection(SerialCollection.Name)]
+public sealed class ConsoleChannelTests
+{
+    [Fact]
+    public async Task Console_lines_are_routed_and_replies_printed_when_enabled()
+    {
+        var originalIn = Console.In;
+        var originalOut = Console.Out;
+        using var output = new StringWriter();
+        Console.SetIn(new StringReader("/hello name=console\nno command\n"));
+        Console.SetOut(output);
+        try
+        {
+            await using var harness = await RuntimeHarness.StartAsync(["console", "hello"], new Dictionary<string, string?>
+            {
+                ["plugins:console:enabled"] = "true",
+                ["channels:console:tools:0"] = "hello",
+            });
+            Assert.Equal("active", harness.Runtime.Get("console")!.State);
+
+            Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains("Tools: hello", StringComparison.Ordinal)));
+            Assert.StartsWith("Hello, console!", output.ToString(), StringComparison.Ordinal);
+            Assert.True((await harness.Runtime.DisableAsync("console")).Succeeded);
+        }
+        finally
+        {
+            Console.SetIn(originalIn);
+            Console.SetOut(originalOut);
+        }
+    }
+}
