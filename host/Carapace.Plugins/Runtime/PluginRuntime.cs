@@ -34,6 +34,10 @@ internal sealed class PluginRuntime : IAsyncDisposable
     private readonly IPluginLifecycleObserver _observer;
     private PluginWatcher? _watcher;
 
+    // Channel loops start only once every plugin of the initial scan is loaded, so that the first
+    // messages already see every tool.
+    private volatile bool _channelsStarted;
+
     public PluginRuntime(
         PluginActivator activator,
         ToolRegistry tools,
@@ -76,6 +80,23 @@ internal sealed class PluginRuntime : IAsyncDisposable
             try
             {
                 await ActivateAsync(slot, fromConfig: true);
+            }
+            finally
+            {
+                slot.Lifecycle.Release();
+            }
+        }
+
+        _channelsStarted = true;
+        foreach (var slot in _slots.Values)
+        {
+            await slot.Lifecycle.WaitAsync(cancellationToken);
+            try
+            {
+                if (slot.Current is { } generation)
+                {
+                    StartChannels(slot, generation);
+                }
             }
             finally
             {
@@ -403,10 +424,15 @@ internal sealed class PluginRuntime : IAsyncDisposable
 
     private void StartChannels(PluginSlot slot, PluginGeneration generation)
     {
+        if (!_channelsStarted)
+        {
+            return;
+        }
+
         var logger = _loggerFactory.CreateLogger<ChannelSupervisor>();
         foreach (var entry in generation.Channels.Values)
         {
-            if (!entry.Capabilities.Inbound && !entry.AcceptsWebhooks)
+            if (entry.Supervisor is not null || (!entry.Capabilities.Inbound && !entry.AcceptsWebhooks))
             {
                 continue;
             }

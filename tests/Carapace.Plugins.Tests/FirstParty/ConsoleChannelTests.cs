@@ -23,7 +23,7 @@ public sealed class ConsoleChannelTests
             });
             Assert.Equal("active", harness.Runtime.Get("console")!.State);
 
-            Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains("Tools: hello", StringComparison.Ordinal)));
+            Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains("Tools: hello", StringComparison.Ordinal)), $"console output: [{output}] channels: {string.Join(",", harness.Runtime.ListChannels().Select(c => $"{c.Id}={c.State}:{c.LastError}"))} logs: {string.Join(" | ", harness.Logs.Lines.TakeLast(5))}");
             Assert.StartsWith("Hello, console!", output.ToString(), StringComparison.Ordinal);
             Assert.True((await harness.Runtime.DisableAsync("console")).Succeeded);
         }
