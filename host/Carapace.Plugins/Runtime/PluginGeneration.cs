@@ -42,6 +42,7 @@ internal sealed class PluginGeneration
         _provider = provider;
         _hostServices = hostServices;
         _stopping = stopping;
+        Stopping = stopping.Token;
         Tools = tools;
         Channels = channels;
         Webhook = webhook;
@@ -57,7 +58,8 @@ internal sealed class PluginGeneration
     public IReadOnlyList<string> Warnings { get; }
     public double LoadMilliseconds { get; }
     public DateTimeOffset ActivatedAt { get; } = DateTimeOffset.UtcNow;
-    public CancellationToken Stopping => _stopping.Token;
+    /// <summary>Captured once: it stays readable after the source is disposed at shutdown.</summary>
+    public CancellationToken Stopping { get; }
     public int InFlight => _gate.InFlight;
 
     public bool TryEnter() => _gate.TryEnter();

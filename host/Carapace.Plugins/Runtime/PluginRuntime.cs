@@ -67,15 +67,15 @@ internal sealed class PluginRuntime : IAsyncDisposable
     /// <summary>Discovers every plugin and activates the enabled ones, one after the other.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        // Discover everything first: a load-path copy of a bundled plugin replaces it before either loads.
         foreach (var found in PluginDiscovery.Discover(_options, _logger))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var slot = AddSlot(found);
-            if (slot is null)
-            {
-                continue;
-            }
+            AddSlot(found);
+        }
 
+        foreach (var slot in _slots.Values.Where(s => s.State == PluginState.Discovered).OrderBy(s => s.Id, StringComparer.Ordinal).ToList())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             await slot.Lifecycle.WaitAsync(cancellationToken);
             try
             {
@@ -296,7 +296,7 @@ internal sealed class PluginRuntime : IAsyncDisposable
         }
     }
 
-    private PluginSlot? AddSlot(DiscoveredPlugin found)
+    private void AddSlot(DiscoveredPlugin found)
     {
         var parsed = ManifestParser.ParseDirectory(found.Directory);
         var id = parsed.Manifest?.Id ?? parsed.Id ?? FolderId(found.Directory);
@@ -307,18 +307,17 @@ internal sealed class PluginRuntime : IAsyncDisposable
             {
                 _logger.LogInformation("plugin {PluginId} from {Directory} overrides the bundled copy", id, found.Directory);
                 _slots[id] = slot;
-                return slot;
+                return;
             }
 
             var duplicateId = $"{id}@{FolderId(found.Directory)}";
             var duplicate = new PluginSlot(duplicateId, found.Directory, found.Source);
             Fail(duplicate, $"duplicate plugin id '{id}' (already loaded from {existing.Directory})");
             _slots.TryAdd(duplicateId, duplicate);
-            return null;
+            return;
         }
 
         _slots[id] = slot;
-        return slot;
     }
 
     /// <summary>Activates a slot that has no current generation. Caller holds the slot's lifecycle lock.</summary>

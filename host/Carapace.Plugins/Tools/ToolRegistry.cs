@@ -172,10 +172,6 @@ internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolReg
                         TaskContinuationOptions.ExecuteSynchronously,
                         TaskScheduler.Default);
                 }
-                else
-                {
-                    cts.Dispose();
-                }
 
                 if (cancellationToken.IsCancellationRequested)
                 {
@@ -191,11 +187,11 @@ internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolReg
             }
             catch (Exception ex)
             {
-                cts.Dispose();
                 return Failed(slot, name, $"threw {PluginActivator.Describe(ex)}", callId, started);
             }
             finally
             {
+                // Unless the abandoned call's continuation owns it now.
                 if (release)
                 {
                     cts.Dispose();

@@ -41,7 +41,8 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         IEnumerable<string> pluginDirectories,
         IDictionary<string, string?>? settings = null,
         IPluginServicesFactory? services = null,
-        Action<PluginRuntimeOptions>? configure = null)
+        Action<PluginRuntimeOptions>? configure = null,
+        string? bundledDirectory = null)
     {
         var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         var i = 0;
@@ -61,7 +62,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             collection.AddSingleton(services);
         }
 
-        collection.AddCarapacePlugins(configuration, bundledPluginsDirectory: null, options =>
+        collection.AddCarapacePlugins(configuration, bundledDirectory, options =>
         {
             options.ChannelRestartDelay = TimeSpan.FromMilliseconds(20);
             options.DrainTimeout = TimeSpan.FromSeconds(10);
