@@ -24,9 +24,17 @@ internal sealed class ConsoleChannel(IPluginContext context) : IChannel
         while (!cancellationToken.IsCancellationRequested)
         {
             // Console.In blocks and ignores tokens. The read runs as a bound BCL delegate so that no
-            // frame of this plugin sits on the blocked thread's stack (which would block unloading);
-            // a line typed while the channel is being stopped may be lost.
-            var line = await Task.Run(input.ReadLine, CancellationToken.None).WaitAsync(cancellationToken);
+            // frame of this plugin sits on the blocked thread's stack, and without our execution
+            // context (which names this plugin's load context for contextual reflection): either
+            // would keep the plugin alive after it is stopped. A line typed while the channel is
+            // being stopped may be lost.
+            Task<string?> read;
+            using (ExecutionContext.SuppressFlow())
+            {
+                read = Task.Run(input.ReadLine, CancellationToken.None);
+            }
+
+            var line = await read.WaitAsync(cancellationToken);
             if (line is null)
             {
                 // End of input (stdin closed or redirected from an empty file): stay quiet until stopped.

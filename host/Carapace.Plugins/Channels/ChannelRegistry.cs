@@ -156,7 +156,7 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
                 var response = await Start(generation, () => receiver.HandleAsync(request, cts.Token)).WaitAsync(cts.Token);
                 return response is null
                     ? new WebhookDispatchResult(ChannelResultCodes.WebhookFailed, pluginId, null, "the receiver returned no response")
-                    : new WebhookDispatchResult(ChannelResultCodes.Ok, pluginId, response, null);
+                    : new WebhookDispatchResult(ChannelResultCodes.Ok, pluginId, Copy(response), null);
             }
             catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -198,6 +198,16 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
             return call() ?? Task.CompletedTask;
         }
     }
+
+    /// <summary>
+    /// A host-owned copy: the plugin's header dictionary or body memory may be of plugin-defined
+    /// types, and the host may keep the response longer than the plugin lives.
+    /// </summary>
+    private static WebhookResponse Copy(WebhookResponse response) =>
+        new(response.StatusCode, response.ContentType, response.Body.ToArray())
+        {
+            Headers = response.Headers is null ? new Dictionary<string, string>() : new Dictionary<string, string>(response.Headers, StringComparer.OrdinalIgnoreCase),
+        };
 
     private static ChannelInfo Describe(PluginSlot slot, ChannelEntry entry)
     {

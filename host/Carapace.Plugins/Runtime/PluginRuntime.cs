@@ -498,14 +498,13 @@ internal sealed class PluginRuntime : IAsyncDisposable
 
     private async Task<WeakReference> RetireAsync(PluginSlot slot, PluginGeneration generation, bool stopChannelsFirst)
     {
-        var logger = _logger;
         if (stopChannelsFirst)
         {
             await generation.StopChannelsAsync(_options.StopTimeout);
         }
 
-        var weak = await generation.ShutdownAsync(_options.DrainTimeout, _options.StopTimeout, logger);
-        _ = slot;
+        var weak = await generation.ShutdownAsync(_options.DrainTimeout, _options.StopTimeout, _logger);
+        _logger.LogDebug("plugin {PluginId}: generation {Generation} shut down", slot.Id, generation.Number);
         return weak;
     }
 

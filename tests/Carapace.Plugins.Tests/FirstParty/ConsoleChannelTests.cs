@@ -33,4 +33,51 @@ public sealed class ConsoleChannelTests
             Console.SetOut(originalOut);
         }
     }
+
+    [Fact]
+    public async Task Console_channel_blocked_in_a_read_still_unloads()
+    {
+        var originalIn = Console.In;
+        using var input = new BlockingReader();
+        Console.SetIn(input);
+        try
+        {
+            await using var harness = await RuntimeHarness.StartAsync(["console"], new Dictionary<string, string?> { ["plugins:console:enabled"] = "true" });
+            Assert.True(await Eventually.TrueAsync(() => input.PendingReads > 0), "the channel should be waiting for a line");
+
+            var result = await harness.Runtime.DisableAsync("console");
+
+            Assert.True(result.Succeeded, result.Message);
+            Assert.Equal("disabled", harness.Runtime.Get("console")!.State);
+        }
+        finally
+        {
+            input.Release();
+            Console.SetIn(originalIn);
+        }
+    }
+
+    /// <summary>A terminal nobody types into: ReadLine blocks (ignoring cancellation) until released.</summary>
+    private sealed class BlockingReader : TextReader
+    {
+        private readonly ManualResetEventSlim _release = new();
+        private int _pending;
+
+        public int PendingReads => Volatile.Read(ref _pending);
+
+        public override string? ReadLine()
+        {
+            Interlocked.Increment(ref _pending);
+            _release.Wait();
+            return null;
+        }
+
+        public void Release() => _release.Set();
+
+        protected override void Dispose(bool disposing)
+        {
+            _release.Set();
+            base.Dispose(disposing);
+        }
+    }
 }
