@@ -138,12 +138,23 @@ internal sealed class MessageRouter(
         return result.Output?.GetRawText() ?? "ok";
     }
 
+    /// <summary>
+    /// Routing runs on a fresh execution context (rule 9): the channel's own AsyncLocal values (and its
+    /// contextual-reflection context) must not flow into the tool call, the reply, or anything the
+    /// host creates meanwhile.
+    /// </summary>
     private sealed class Sink(MessageRouter router, string channelId) : IChannelInbound
     {
         public async ValueTask DeliverAsync(InboundMessage message, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(message);
-            await router.RouteAsync(channelId, message, cancellationToken);
+            Task<RouteOutcome> routed;
+            using (ExecutionContext.SuppressFlow())
+            {
+                routed = Task.Run(() => router.RouteAsync(channelId, message, cancellationToken), CancellationToken.None);
+            }
+
+            await routed;
         }
     }
 }
