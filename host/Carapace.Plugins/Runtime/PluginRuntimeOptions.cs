@@ -62,7 +62,15 @@ internal sealed class PluginRuntimeOptions
             Watch = Bool(plugins, "watch", false),
             BundledDirectory = bundledDirectory,
         };
-        foreach (var path in plugins.GetSection("load:paths").GetChildren().Select(c => c.Value).OfType<string>())
+        var paths = plugins.GetSection("load:paths");
+        var values = paths.GetChildren().Select(c => c.Value).OfType<string>().ToList();
+        if (values.Count == 0 && !string.IsNullOrWhiteSpace(paths.Value))
+        {
+            // A single path written as a scalar (`paths: ./my-plugin`) instead of a list.
+            values.Add(paths.Value);
+        }
+
+        foreach (var path in values)
         {
             if (!string.IsNullOrWhiteSpace(path))
             {
