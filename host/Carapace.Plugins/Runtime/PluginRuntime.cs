@@ -93,10 +93,7 @@ internal sealed class PluginRuntime : IAsyncDisposable
             await slot.Lifecycle.WaitAsync(cancellationToken);
             try
             {
-                if (slot.Current is { } generation)
-                {
-                    StartChannels(slot, generation);
-                }
+                StartChannels(slot);
             }
             finally
             {
@@ -418,6 +415,15 @@ internal sealed class PluginRuntime : IAsyncDisposable
         catch (Exception ex)
         {
             return (null, $"unexpected error while loading: {PluginActivator.Describe(ex)}");
+        }
+    }
+
+    // Not async: no state machine of StartAsync keeps a generation.
+    private void StartChannels(PluginSlot slot)
+    {
+        if (slot.Current is { } generation)
+        {
+            StartChannels(slot, generation);
         }
     }
 
