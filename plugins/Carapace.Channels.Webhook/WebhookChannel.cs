@@ -1,0 +1,173 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Carapace.Abstractions.Channels;
+using Carapace.Abstractions.Hosting;
+using Carapace.Abstractions.Http;
+using Carapace.Abstractions.Webhooks;
+using Microsoft.Extensions.Logging;
+
+namespace Carapace.Channels.Webhook;
+
+/// <summary>
+/// Inbound: <c>POST /plugins/webhook/&lt;endpoint&gt;</c> with a JSON body <c>{"text": "...", "conversation": "..."}</c>
+/// (or a text/plain body), authenticated per endpoint. Accepted messages are queued and answered
+/// 202 at once; the channel loop delivers them to the router. The sender id is the endpoint name
+/// (what the secret proves), so <c>channels:webhook:allowFrom</c> lists endpoint names.
+/// Outbound: <c>{"conversation": "...", "text": "..."}</c> POSTed to the endpoint's <c>outboundUrl</c>.
+/// </summary>
+internal sealed class WebhookChannel : IChannel, IWebhookReceiver
+{
+    public const string ChannelId = "webhook";
+    private const int MaxTextLength = 16 * 1024;
+
+    private readonly IPluginContext _context;
+    private readonly ILogger<WebhookChannel> _logger;
+    private readonly IReadOnlyDictionary<string, WebhookEndpoint> _endpoints;
+    private readonly Channel<InboundMessage> _queue = Channel.CreateBounded<InboundMessage>(
+        new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+
+    private volatile bool _running;
+
+    public WebhookChannel(IPluginContext context, ILogger<WebhookChannel> logger)
+    {
+        _context = context;
+        _logger = logger;
+        _endpoints = WebhookEndpoint.Read(context.Configuration);
+    }
+
+    public string Id => ChannelId;
+
+    public ChannelCapabilities Capabilities { get; } = new(Inbound: true, Outbound: true, IsLocal: false);
+
+    public async Task RunAsync(IChannelInbound inbound, CancellationToken cancellationToken)
+    {
+        _running = true;
+        try
+        {
+            await foreach (var message in _queue.Reader.ReadAllAsync(cancellationToken))
+            {
+                await inbound.DeliverAsync(message, cancellationToken);
+            }
+        }
+        finally
+        {
+            _running = false;
+        }
+    }
+
+    public Task<WebhookResponse> HandleAsync(WebhookRequest request, CancellationToken cancellationToken)
+    {
+        var name = request.Path.Trim('/');
+        if (name.Length == 0 || !_endpoints.TryGetValue(name, out var endpoint))
+        {
+            return Task.FromResult(Problem(404, "unknown webhook endpoint"));
+        }
+
+        if (!string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(Problem(405, "only POST is accepted"));
+        }
+
+        if (!WebhookAuthenticator.IsAuthentic(endpoint, request.Headers, request.Body.Span))
+        {
+            _logger.LogWarning("webhook endpoint {Endpoint}: rejected a request from {Remote} (bad or missing {Header})", name, request.RemoteAddress, endpoint.Header);
+            return Task.FromResult(Problem(401, "authentication failed"));
+        }
+
+        if (!TryReadMessage(request, out var text, out var conversation, out var error))
+        {
+            return Task.FromResult(Problem(400, error));
+        }
+
+        if (!_running)
+        {
+            return Task.FromResult(Problem(503, "the webhook channel is not running"));
+        }
+
+        var conversationId = conversation is null ? name : $"{name}:{conversation}";
+        var message = new InboundMessage(ChannelId, conversationId, name, text, _context.TimeProvider.GetUtcNow());
+        return Task.FromResult(_queue.Writer.TryWrite(message) ? Accepted() : Problem(429, "too many messages queued"));
+    }
+
+    public async Task SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+    {
+        var separator = message.ConversationId.IndexOf(':', StringComparison.Ordinal);
+        var name = separator < 0 ? message.ConversationId : message.ConversationId[..separator];
+        var conversation = separator < 0 ? null : message.ConversationId[(separator + 1)..];
+        if (!_endpoints.TryGetValue(name, out var endpoint))
+        {
+            throw new InvalidOperationException($"no webhook endpoint '{name}'");
+        }
+
+        if (endpoint.OutboundUrl is null)
+        {
+            throw new InvalidOperationException($"webhook endpoint '{name}' has no outboundUrl");
+        }
+
+        var payload = new JsonObject { ["conversation"] = conversation ?? name, ["text"] = message.Text };
+        var request = new PluginHttpRequest("POST", endpoint.OutboundUrl.AbsoluteUri)
+        {
+            Body = Encoding.UTF8.GetBytes(payload.ToJsonString()),
+            ContentType = "application/json",
+        };
+        var response = await _context.Http.SendAsync(request, cancellationToken);
+        if (response.StatusCode is < 200 or > 299)
+        {
+            throw new InvalidOperationException($"webhook endpoint '{name}': outbound POST answered {response.StatusCode}");
+        }
+    }
+
+    private static bool TryReadMessage(WebhookRequest request, out string text, out string? conversation, out string error)
+    {
+        text = string.Empty;
+        conversation = null;
+        error = string.Empty;
+        var contentType = request.Headers.TryGetValue("content-type", out var ct) ? ct : string.Empty;
+        if (contentType.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
+        {
+            text = Encoding.UTF8.GetString(request.Body.Span);
+        }
+        else
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(request.Body);
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("text", out var t) || t.ValueKind != JsonValueKind.String)
+                {
+                    error = "body must be a JSON object with a string 'text'";
+                    return false;
+                }
+
+                text = t.GetString()!;
+                if (root.TryGetProperty("conversation", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() is { Length: > 0 and <= 128 } conv)
+                {
+                    conversation = conv;
+                }
+            }
+            catch (JsonException)
+            {
+                error = "body is not valid JSON";
+                return false;
+            }
+        }
+
+        if (text.Length is 0 or > MaxTextLength)
+        {
+            error = $"text must be 1 to {MaxTextLength} characters";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static WebhookResponse Accepted() => Json(202, new JsonObject { ["status"] = "accepted" });
+
+    private static WebhookResponse Problem(int status, string detail) =>
+        Json(status, new JsonObject { ["status"] = status, ["detail"] = detail });
+
+    private static WebhookResponse Json(int status, JsonObject body) =>
+        new(status, "application/json", Encoding.UTF8.GetBytes(body.ToJsonString()));
+}

@@ -1,0 +1,83 @@
+using Carapace.Plugins.Tests.Support;
+
+namespace Carapace.Plugins.Tests.FirstParty;
+
+/// <summary>Swaps the process's Console.In/Out, hence the serial collection.</summary>
+[Collection(SerialCollection.Name)]
+public sealed class ConsoleChannelTests
+{
+    [Fact]
+    public async Task Console_lines_are_routed_and_replies_printed_when_enabled()
+    {
+        var originalIn = Console.In;
+        var originalOut = Console.Out;
+        using var output = new StringWriter();
+        Console.SetIn(new StringReader("/hello name=console\nno command\n"));
+        Console.SetOut(output);
+        try
+        {
+            await using var harness = await RuntimeHarness.StartAsync(["console", "hello"], new Dictionary<string, string?>
+            {
+                ["plugins:console:enabled"] = "true",
+                ["channels:console:tools:0"] = "hello",
+            });
+            Assert.Equal("active", harness.Runtime.Get("console")!.State);
+
+            Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains("Tools: hello", StringComparison.Ordinal)), $"console output: [{output}] channels: {string.Join(",", harness.Runtime.ListChannels().Select(c => $"{c.Id}={c.State}:{c.LastError}"))} logs: {string.Join(" | ", harness.Logs.Lines.TakeLast(5))}");
+            Assert.StartsWith("Hello, console!", output.ToString(), StringComparison.Ordinal);
+            Assert.True((await harness.Runtime.DisableAsync("console")).Succeeded);
+        }
+        finally
+        {
+            Console.SetIn(originalIn);
+            Console.SetOut(originalOut);
+        }
+    }
+
+    [Fact]
+    public async Task Console_channel_blocked_in_a_read_still_unloads()
+    {
+        var originalIn = Console.In;
+        using var input = new BlockingReader();
+        Console.SetIn(input);
+        try
+        {
+            await using var harness = await RuntimeHarness.StartAsync(["console"], new Dictionary<string, string?> { ["plugins:console:enabled"] = "true" });
+            Assert.True(await Eventually.TrueAsync(() => input.PendingReads > 0), "the channel should be waiting for a line");
+
+            var result = await harness.Runtime.DisableAsync("console");
+
+            Assert.True(result.Succeeded, result.Message);
+            Assert.Equal("disabled", harness.Runtime.Get("console")!.State);
+        }
+        finally
+        {
+            input.Release();
+            Console.SetIn(originalIn);
+        }
+    }
+
+    /// <summary>A terminal nobody types into: ReadLine blocks (ignoring cancellation) until released.</summary>
+    private sealed class BlockingReader : TextReader
+    {
+        private readonly ManualResetEventSlim _release = new();
+        private int _pending;
+
+        public int PendingReads => Volatile.Read(ref _pending);
+
+        public override string? ReadLine()
+        {
+            Interlocked.Increment(ref _pending);
+            _release.Wait();
+            return null;
+        }
+
+        public void Release() => _release.Set();
+
+        protected override void Dispose(bool disposing)
+        {
+            _release.Set();
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using Carapace.Plugins.Tests.Support;
+using Carapace.Plugins.Tools;
+
+namespace Carapace.Plugins.Tests.FirstParty;
+
+public sealed class FilesToolTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private RuntimeHarness _harness = null!;
+
+    private string Root => _dir.Combine("root");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir.Combine("root", "docs"));
+        Directory.CreateDirectory(_dir.Combine("outside"));
+        Directory.CreateDirectory(_dir.Combine("root-evil"));
+        File.WriteAllText(_dir.Combine("root", "docs", "readme.md"), "# inside\nneedle here\n");
+        File.WriteAllText(_dir.Combine("root", "notes.txt"), "plain notes");
+        File.WriteAllText(_dir.Combine("outside", "secret.txt"), "TOP SECRET");
+        File.WriteAllText(_dir.Combine("root-evil", "secret.txt"), "TOP SECRET");
+        File.CreateSymbolicLink(_dir.Combine("root", "escape-file"), _dir.Combine("outside", "secret.txt"));
+        Directory.CreateSymbolicLink(_dir.Combine("root", "escape-dir"), _dir.Combine("outside"));
+        Directory.CreateSymbolicLink(_dir.Combine("root", "docs-link"), _dir.Combine("root", "docs"));
+        File.CreateSymbolicLink(_dir.Combine("root", "relative-escape"), "../outside/secret.txt");
+
+        _harness = await RuntimeHarness.StartAsync(["files"], new Dictionary<string, string?> { ["plugins:files:roots:0"] = Root });
+        Assert.Equal("active", _harness.Runtime.Get("files")!.State);
+    }
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Reads_lists_and_searches_inside_the_root()
+    {
+        var read = await Invoke("files_read", """{"path":"docs/readme.md"}""");
+        Assert.Equal(ToolResultCodes.Ok, read.Code);
+        Assert.Equal("# inside\nneedle here\n", read.Output!.Value.GetProperty("text").GetString());
+
+        var viaInternalLink = await Invoke("files_read", """{"path":"docs-link/readme.md"}""");
+        Assert.Equal(ToolResultCodes.Ok, viaInternalLink.Code);
+
+        var list = await Invoke("files_list", """{"path":"."}""");
+        Assert.Equal(ToolResultCodes.Ok, list.Code);
+        var names = list.Output!.Value.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToList();
+        Assert.Contains("docs", names);
+        Assert.Contains("notes.txt", names);
+
+        var search = await Invoke("files_search", """{"pattern":"*.md","contains":"needle"}""");
+        Assert.Equal(ToolResultCodes.Ok, search.Code);
+        var matches = search.Output!.Value.GetProperty("matches").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal([Path.Combine("docs", "readme.md")], matches);
+    }
+
+    [Theory]
+    [InlineData("files_read", """{"path":"../outside/secret.txt"}""", "'..'")]
+    [InlineData("files_read", """{"path":"docs/../../outside/secret.txt"}""", "'..'")]
+    [InlineData("files_read", """{"path":"docs\\..\\..\\outside\\secret.txt"}""", "'..'")]
+    [InlineData("files_read", """{"path":"/etc/passwd"}""", "outside the configured roots")]
+    [InlineData("files_read", """{"path":"escape-file"}""", "symbolic link")]
+    [InlineData("files_read", """{"path":"relative-escape"}""", "symbolic link")]
+    [InlineData("files_read", """{"path":"escape-dir/secret.txt"}""", "symbolic link")]
+    [InlineData("files_list", """{"path":"escape-dir"}""", "symbolic link")]
+    [InlineData("files_list", """{"path":".."}""", "'..'")]
+    [InlineData("files_search", """{"pattern":"*.txt","path":"escape-dir"}""", "symbolic link")]
+    [InlineData("files_search", """{"pattern":"../*"}""", "pattern must be a file name glob")]
+    public async Task Traversal_attempts_are_all_refused(string tool, string args, string reason)
+    {
+        var result = await Invoke(tool, args);
+
+        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Contains(reason, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("TOP SECRET", result.Output?.GetRawText() ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Absolute_paths_outside_the_roots_are_refused_even_with_a_common_prefix()
+    {
+        var sibling = _dir.Combine("root-evil", "secret.txt");
+        var outside = _dir.Combine("outside", "secret.txt");
+
+        foreach (var path in new[] { sibling, outside })
+        {
+            var result = await Invoke("files_read", $$"""{"path":{{System.Text.Json.JsonSerializer.Serialize(path)}}}""");
+            Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+            Assert.Contains("outside the configured roots", result.Error, StringComparison.Ordinal);
+        }
+
+        var inside = await Invoke("files_read", $$"""{"path":{{System.Text.Json.JsonSerializer.Serialize(_dir.Combine("root", "notes.txt"))}}}""");
+        Assert.Equal(ToolResultCodes.Ok, inside.Code);
+    }
+
+    [Fact]
+    public async Task Search_does_not_walk_into_symlinked_directories()
+    {
+        var result = await Invoke("files_search", """{"pattern":"secret.txt"}""");
+
+        Assert.Equal(ToolResultCodes.Ok, result.Code);
+        Assert.Empty(result.Output!.Value.GetProperty("matches").EnumerateArray());
+    }
+
+    private Task<ToolInvocationResult> Invoke(string tool, string args) => _harness.Runtime.InvokeToolAsync(tool, JsonText.Parse(args));
+}

@@ -1,0 +1,12 @@
+using System.Text.Json;
+
+namespace Carapace.Plugins.Tests.Support;
+
+internal static class JsonText
+{
+    public static JsonElement Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
+}
