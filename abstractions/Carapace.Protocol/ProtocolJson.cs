@@ -1,8 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Carapace.Protocol.Channels;
 using Carapace.Protocol.Health;
 using Carapace.Protocol.Logs;
+using Carapace.Protocol.Plugins;
 using Carapace.Protocol.Status;
+using Carapace.Protocol.Tools;
 
 namespace Carapace.Protocol;
 
@@ -15,4 +18,12 @@ namespace Carapace.Protocol;
 [JsonSerializable(typeof(ReadyResponse))]
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(LogsResponse))]
+[JsonSerializable(typeof(PluginsResponse))]
+[JsonSerializable(typeof(PluginSummary))]
+[JsonSerializable(typeof(PluginOperationResponse))]
+[JsonSerializable(typeof(ToolsResponse))]
+[JsonSerializable(typeof(ToolInvokeResponse))]
+[JsonSerializable(typeof(ChannelsResponse))]
+[JsonSerializable(typeof(ChannelSendRequest))]
+[JsonSerializable(typeof(ChannelSendResponse))]
 public sealed partial class ProtocolJson : JsonSerializerContext;

@@ -17,7 +17,11 @@ internal static class CaraCommand
         root.Subcommands.Add(CredentialsCommand.Create());
         root.Subcommands.Add(SandboxCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
-        root.Subcommands.Add(PluginPackageCommands.Create());
+        var plugins = PluginPackageCommands.Create();
+        PluginRuntimeCommands.AddTo(plugins);
+        root.Subcommands.Add(plugins);
+        root.Subcommands.Add(ToolsCommand.Create());
+        root.Subcommands.Add(ChannelsCommand.Create());
         return root;
     }
 }

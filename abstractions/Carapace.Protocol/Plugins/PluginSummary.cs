@@ -1,0 +1,39 @@
+namespace Carapace.Protocol.Plugins;
+
+/// <summary>A plugin as <c>GET /control/plugins[/{id}]</c> shows it.</summary>
+/// <param name="State">active, disabled, failed, faulted, unloaded, leaked, loading, unloading, discovered.</param>
+/// <param name="Reason">Why it is not active; null when active.</param>
+/// <param name="Source">bundled, path, managed or linked.</param>
+public sealed record PluginSummary(
+    string Id,
+    string State,
+    string? Reason,
+    string? Name,
+    string? Version,
+    string Source,
+    string Directory,
+    IReadOnlyList<string> Kinds,
+    PluginCapabilitiesSummary Capabilities,
+    double? LoadMs,
+    double? UnloadMs,
+    int ErrorCount,
+    string? LastError,
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<string> Tools,
+    IReadOnlyList<string> Channels,
+    int Generation,
+    int InFlight,
+    DateTimeOffset? ActivatedAt);
+
+/// <summary>Capabilities the plugin requested in its manifest.</summary>
+public sealed record PluginCapabilitiesSummary(
+    IReadOnlyList<string> Http,
+    bool Credentials,
+    IReadOnlyList<string> Subprocess,
+    IReadOnlyList<string> Filesystem);
+
+/// <summary><c>GET /control/plugins</c>.</summary>
+public sealed record PluginsResponse(bool PluginsEnabled, int ActivationErrorCount, IReadOnlyList<PluginSummary> Plugins);
+
+/// <summary>Result of enable/disable/reload: <c>POST /control/plugins/{id}/(enable|disable|reload)</c>.</summary>
+public sealed record PluginOperationResponse(bool Ok, string Code, string Message, PluginSummary? Plugin);

@@ -1,0 +1,98 @@
+using Carapace.Abstractions.Webhooks;
+using Carapace.Plugins.Channels;
+using Carapace.Plugins.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carapace.Host.Api;
+
+/// <summary>
+/// <c>ANY /plugins/{pluginId}/{**path}</c>: inbound HTTP for channel plugins (e.g. the webhook channel).
+/// Not behind control auth: the plugin authenticates its callers (shared secret or HMAC). The host
+/// caps the body, copies the request into an ABI DTO, and forwards only allowlisted response headers
+/// (as upstream), so a plugin cannot set cookies, redirects or caching on the gateway's origin.
+/// </summary>
+internal static class PluginWebhookApi
+{
+    public const int MaxBodyBytes = 256 * 1024;
+
+    private static readonly HashSet<string> ForwardedHeaders =
+        new(["content-language", "etag", "last-modified", "vary", "retry-after"], StringComparer.OrdinalIgnoreCase);
+
+    public static IEndpointRouteBuilder MapPluginWebhooks(this IEndpointRouteBuilder routes)
+    {
+        routes.Map("/plugins/{pluginId}/{**path}", async (string pluginId, string? path, HttpContext context, PluginRuntime runtime) =>
+        {
+            var body = await ReadCappedAsync(context.Request, context.RequestAborted);
+            if (body is null)
+            {
+                return ControlProblem.Create(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Payload too large",
+                    $"webhook bodies are limited to {MaxBodyBytes / 1024} KiB");
+            }
+
+            var request = new WebhookRequest(
+                context.Request.Method,
+                "/" + (path ?? string.Empty),
+                context.Request.QueryString.Value ?? string.Empty,
+                context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal),
+                body.Value,
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+
+            var result = await runtime.DispatchWebhookAsync(pluginId, request, context.RequestAborted);
+            return result.Code switch
+            {
+                ChannelResultCodes.Ok => new WebhookResult(result.Response!),
+                ChannelResultCodes.WebhookNotFound => ControlProblem.NotFound("not_found", "No such endpoint."),
+                ChannelResultCodes.WebhookTimeout => ControlProblem.Create(StatusCodes.Status504GatewayTimeout, result.Code, "Webhook timed out", $"plugin '{pluginId}' did not answer in time"),
+                _ => ControlProblem.Create(StatusCodes.Status502BadGateway, result.Code, "Webhook handler error", $"plugin '{pluginId}' failed to handle the request"),
+            };
+        });
+        return routes;
+    }
+
+    private static async Task<ReadOnlyMemory<byte>?> ReadCappedAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private sealed class WebhookResult(WebhookResponse response) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = response.StatusCode is >= 100 and <= 599 ? response.StatusCode : StatusCodes.Status502BadGateway;
+            foreach (var (name, value) in response.Headers)
+            {
+                if (ForwardedHeaders.Contains(name) || name.StartsWith("x-plugin-", StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Response.Headers[name] = value;
+                }
+            }
+
+            if (response.ContentType is not null)
+            {
+                context.Response.ContentType = response.ContentType;
+            }
+
+            await context.Response.Body.WriteAsync(response.Body, context.RequestAborted);
+        }
+    }
+}
