@@ -3,6 +3,8 @@ using Carapace.Host.Audit;
 using Carapace.Host.Auth;
 using Carapace.Host.Configuration;
 using Carapace.Host.Logging;
+using Carapace.Host.Metrics;
+using Carapace.Host.Security;
 using Carapace.Protocol;
 using Carapace.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -21,7 +23,8 @@ namespace Carapace.Host.Gateway;
 /// Composition root of the gateway: reads and validates configuration, then builds one ASP.NET Core
 /// host with Kestrel, the public probes and the authenticated control API. Built on the empty
 /// builder so no ambient configuration source (appsettings.json, ASPNETCORE_* variables) can
-/// change what the gateway binds or trusts.
+/// change what the gateway binds or trusts. Hardening pieces (Security/, Metrics/, Audit/) plug in
+/// as AddX/UseX/MapX extensions; the middleware order below is part of the security design.
 /// </summary>
 internal static class GatewayHost
 {
@@ -44,6 +47,8 @@ internal static class GatewayHost
 
         var credentials = GatewayCredentialResolver.Resolve(gateway, options.GetEnv, storeLookup: null,
             warn: message => startupLog.LogWarning("{Warning}", message));
+        var security = gateway.Security;
+        var certificate = LoadCertificate(security.Tls, state, gateway, startupLog);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
@@ -56,7 +61,15 @@ internal static class GatewayHost
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(gateway.BindAddress, gateway.Port);
+            RequestLimits.Configure(kestrel.Limits, security.Limits);
+            kestrel.Listen(gateway.BindAddress, gateway.Port, listen =>
+            {
+                listen.Use(next => kestrel.ApplicationServices.GetRequiredService<ConnectionLimits>().Middleware(next));
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
         });
 
         builder.Services.AddRouting();
@@ -84,36 +97,111 @@ internal static class GatewayHost
         builder.Services.AddSingleton(ring);
         builder.Services.AddSingleton<GatewayClock>();
         builder.Services.AddSingleton<GatewayEndpoint>();
-        builder.Services.AddSingleton<IAuditLog, LoggingAuditLog>();
+        builder.Services.AddSingleton(security);
+        builder.Services.AddSingleton(security.TrustedProxies);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new AuthFailureThrottle(security.AuthThrottle, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new ConnectionLimits(security.Limits.MaxConnectionsPerIp,
+            sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Carapace.Gateway.Connections")));
+        builder.Services.AddSingleton(sp => new FileAuditLog(state.AuditLogPath, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<ILogger<FileAuditLog>>()));
+        builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<FileAuditLog>());
+        builder.Services.AddGatewayRateLimiting(security.RateLimit);
         builder.Services.AddSingleton<IRuntimeSummary, EmptyRuntimeSummary>();
         builder.Services.AddSingleton<IReadinessCheck, StateDirectoryReadiness>();
         options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Carapace.Gateway");
+        var metrics = app.Services.GetRequiredService<GatewayMetrics>();
+
+        // Order matters. Metrics and headers wrap everything, so refusals are counted and carry the
+        // headers; the client address is known before anything keys on it; header caps and rate limits
+        // run before routing; CSRF and body caps run after routing (they read endpoint metadata) but
+        // before authentication, as upstream: a foreign Origin gets 403 and an oversize body 413 without
+        // credentials ever being checked.
+        app.UseRequestMetrics(metrics);
+        app.UseSecurityHeaders();
         app.UseProblemResponses();
-        app.UseAuthentication();
+        app.UseClientAddress(security.TrustedProxies);
+        if (logging.Requests)
+        {
+            app.UseRequestLogging();
+        }
+
+        app.UseRequestHeaderLimits(security.Limits);
+        app.UseGatewayRateLimiting(security.RateLimit);
+        app.UseRouting();
+        app.UseCsrfProtection(security.CsrfAllowedOrigins, metrics, log);
+        app.UseRequestBodyLimits();
         app.UseAuthorization();
         app.MapHealth();
         if (gateway.ControlEnabled)
         {
-            var control = app.MapGroup("/control").RequireAuthorization(ControlPolicy);
+            var control = app.MapGroup("/control").RequireAuthorization(ControlPolicy).WithMetadata(ControlEndpointMetadata.Instance);
             control.MapStatus();
             control.MapLogs();
             control.MapConfig();
+            control.MapAudit();
+            control.MapMetrics();
             control.MapControlFallback();
         }
 
-        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Carapace.Gateway");
         app.Lifetime.ApplicationStarted.Register(() => OnStarted(app, log));
         app.Lifetime.ApplicationStopping.Register(() => log.LogInformation("Shutting down"));
         app.Lifetime.ApplicationStopped.Register(() => log.LogInformation("Stopped"));
         LogStartup(log, config, state, stateError, gateway, credentials);
+        LogHardening(log, gateway, certificate is not null);
         foreach (var warning in CarapaceConfigLoader.UnknownSections(config))
         {
             log.LogWarning("Configuration: {Warning}", warning.ToString());
         }
 
         return app;
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2? LoadCertificate(
+        TlsSettings tls, StateDirectory state, GatewaySettings gateway, Microsoft.Extensions.Logging.ILogger log)
+    {
+        try
+        {
+            return GatewayTls.Load(tls, state, gateway.BindAddress, TimeProvider.System, log);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException(new ConfigError("gateway.tls.selfSigned",
+                $"cannot keep a self-signed certificate in {state.Root}/tls: {ex.Message}"));
+        }
+    }
+
+    private static void LogHardening(Microsoft.Extensions.Logging.ILogger log, GatewaySettings gateway, bool tls)
+    {
+        var security = gateway.Security;
+        var rate = security.RateLimit;
+        if (rate.Enabled)
+        {
+            log.LogInformation("Rate limit: {Rate}/s (burst {Burst}) per client, {InvokeRate}/s (burst {InvokeBurst}) for tool invocation and webhooks; loopback {Exempt}",
+                rate.RequestsPerSecond, rate.Burst, rate.InvokeRequestsPerSecond, rate.InvokeBurst, rate.ExemptLoopback ? "exempt" : "limited too");
+        }
+        else
+        {
+            log.LogWarning("Rate limiting is disabled (gateway.rateLimit.enabled: false)");
+        }
+
+        var throttle = security.AuthThrottle;
+        log.LogInformation("Auth throttling: {Failures} failures within {Window} s lock a client out for {Lockout} s (loopback included)",
+            throttle.MaxFailures, (long)throttle.Window.TotalSeconds, (long)throttle.Lockout.TotalSeconds);
+        if (!security.TrustedProxies.IsEmpty)
+        {
+            log.LogInformation("Trusted proxies: {Proxies} (X-Forwarded-For from them names the client for limits, logs and audit; it never makes a request local)",
+                string.Join(", ", security.TrustedProxies.Networks));
+        }
+
+        if (!tls && !gateway.IsLoopbackOnly)
+        {
+            log.LogWarning("TLS is off while binding beyond loopback: credentials cross the network in cleartext. Set gateway.tls.selfSigned: true or gateway.tls.certPath/keyPath.");
+        }
     }
 
     private static string? TryPrepareState(StateDirectory state)
