@@ -135,6 +135,9 @@ internal static class GatewayHost
         app.UseRouting();
         app.UseCsrfProtection(security.CsrfAllowedOrigins, metrics, log);
         app.UseRequestBodyLimits();
+        // Explicit, here: left out, WebApplication would insert authentication at the very start of
+        // the pipeline, before the client address is known and before the CSRF and body checks.
+        app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealth();
         if (gateway.ControlEnabled)

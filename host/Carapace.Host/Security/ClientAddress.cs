@@ -33,7 +33,8 @@ internal sealed class ClientAddress
     /// </summary>
     public IPAddress Key { get; }
 
-    public bool IsLoopback => IPAddress.IsLoopback(Address);
+    /// <summary>127.0.0.1 or ::1 exactly (see <see cref="Auth.LocalDirectRequest.IsLoopbackAddress"/>).</summary>
+    public bool IsLoopback => Auth.LocalDirectRequest.IsLoopbackAddress(Address);
 
     public bool IsForwarded => !Address.Equals(Peer);
 
@@ -59,7 +60,7 @@ internal sealed class ClientAddress
 
     public static IPAddress ThrottleKey(IPAddress address)
     {
-        if (address.AddressFamily != AddressFamily.InterNetworkV6 || IPAddress.IsLoopback(address))
+        if (address.AddressFamily != AddressFamily.InterNetworkV6 || address.Equals(IPAddress.IPv6Loopback))
         {
             return address;
         }

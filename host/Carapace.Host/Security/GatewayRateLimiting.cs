@@ -14,7 +14,7 @@ namespace Carapace.Host.Security;
 /// Per-client token buckets with ASP.NET Core's rate limiter (upstream's defaults: 100/s with a burst
 /// of 200; 50/s with a burst of 100 for tool invocation and plugin webhooks). The client is the
 /// address from <see cref="ClientAddress"/> (socket peer, or the first untrusted forwarded hop behind
-/// a trusted proxy). Loopback clients (127.0.0.0/8, ::1) are exempt unless
+/// a trusted proxy). Loopback clients (127.0.0.1 and ::1 exactly, as for local-direct auth) are exempt unless
 /// <c>gateway.rateLimit.exemptLoopback: false</c>: they are this machine, whose CLI and UI should not
 /// be throttled. Auth-failure throttling is separate and does apply to loopback.
 /// </summary>

@@ -73,12 +73,16 @@ internal sealed class TrustedProxies(IReadOnlyList<IPNetwork> networks)
         var trimmed = text.Trim();
         if (trimmed.Contains('/', StringComparison.Ordinal))
         {
-            if (IPNetwork.TryParse(trimmed, out network))
+            // A base address with host bits set (10.0.0.1/8) is almost always a typo for something else; refuse it.
+            var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
+            if (IPNetwork.TryParse(trimmed, out network) && IPAddress.TryParse(trimmed[..slash], out var written)
+                && written.Equals(network.BaseAddress))
             {
                 network = Normalize(network);
                 return true;
             }
 
+            network = default;
             return false;
         }
 

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Carapace.Host.Tests.Infrastructure;
+
+/// <summary>
+/// Sends bytes exactly as written (HttpClient would normalise <c>//control</c>, <c>/./</c>, methods and
+/// headers away) and parses the answer. Requests should carry <c>Connection: close</c>.
+/// </summary>
+internal static class RawHttp
+{
+    public static async Task<RawResponse> SendAsync(Uri baseAddress, string request, IPAddress? source = null)
+    {
+        using var tcp = source is null ? new TcpClient() : new TcpClient(new IPEndPoint(source, 0));
+        await tcp.ConnectAsync(baseAddress.Host, baseAddress.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(request));
+        using var buffer = new MemoryStream();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await stream.CopyToAsync(buffer, timeout.Token);
+        }
+        catch (IOException) when (buffer.Length > 0)
+        {
+            // Reset after the answer (the server closed a connection it refused): keep what arrived.
+        }
+
+        return RawResponse.Parse(Encoding.Latin1.GetString(buffer.ToArray()));
+    }
+
+    public static string Get(string target, string host = "localhost", string extraHeaders = "", string method = "GET") =>
+        $"{method} {target} HTTP/1.1\r\nHost: {host}\r\n{extraHeaders}Connection: close\r\n\r\n";
+}
+
+internal sealed record RawResponse(int Status, IReadOnlyDictionary<string, string> Headers, string Body, string Raw)
+{
+    public static RawResponse Parse(string raw)
+    {
+        var split = raw.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (split < 0)
+        {
+            return new RawResponse(0, new Dictionary<string, string>(), string.Empty, raw);
+        }
+
+        var lines = raw[..split].Split("\r\n");
+        var status = int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in lines.Skip(1))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            headers[line[..colon]] = line[(colon + 1)..].Trim();
+        }
+
+        return new RawResponse(status, headers, raw[(split + 4)..], raw);
+    }
+
+    public HttpStatusCode Code => (HttpStatusCode)Status;
+}
