@@ -15,9 +15,10 @@ namespace Carapace.Host.Metrics;
 /// Extension seam: any component (plugin runtime, sandbox broker) creates a
 /// <see cref="System.Diagnostics.Metrics.Meter"/> whose name starts with <c>Carapace.</c> from the
 /// gateway's <see cref="IMeterFactory"/> (DI) and records with ordinary counters, histograms and
-/// observable gauges. Those instruments are exported here too, with dots turned into underscores
-/// (<c>carapace.plugin.invocations</c> → <c>carapace_plugin_invocations</c>). Lower layers need no
-/// reference to the host or to prometheus-net for this.
+/// observable gauges. Those instruments are exported here too, named meter + instrument with dots
+/// turned into underscores (meter <c>Carapace.Plugins</c>, counter <c>tool.invocations</c> →
+/// <c>carapace_plugins_tool_invocations</c>); tags become labels, histograms get exponential buckets.
+/// Lower layers need no reference to the host or to prometheus-net for this.
 /// </para>
 /// </summary>
 internal sealed class GatewayMetrics : IDisposable
@@ -65,7 +66,9 @@ internal sealed class GatewayMetrics : IDisposable
         {
             _meterAdapter = MeterAdapter.StartListening(new MeterAdapterOptions
             {
+                // The factory, not Registry, decides where adapted metrics go (Registry alone still uses the default factory).
                 Registry = _registry,
+                MetricFactory = factory,
                 InstrumentFilterPredicate = instrument =>
                     ReferenceEquals(instrument.Meter.Scope, meterFactory)
                     && instrument.Meter.Name.StartsWith(MeterPrefix, StringComparison.Ordinal),
