@@ -18,9 +18,20 @@ internal static class RawHttp
         await stream.WriteAsync(Encoding.Latin1.GetBytes(request));
         using var buffer = new MemoryStream();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var chunk = new byte[16 * 1024];
         try
         {
-            await stream.CopyToAsync(buffer, timeout.Token);
+            // Until the server closes, or one complete response has arrived (a kept-alive connection stays open).
+            while (!IsComplete(buffer, request.StartsWith("HEAD ", StringComparison.Ordinal)))
+            {
+                var read = await stream.ReadAsync(chunk, timeout.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
         }
         catch (IOException) when (buffer.Length > 0)
         {
@@ -28,6 +39,30 @@ internal static class RawHttp
         }
 
         return RawResponse.Parse(Encoding.Latin1.GetString(buffer.ToArray()));
+    }
+
+    private static bool IsComplete(MemoryStream buffer, bool head)
+    {
+        var text = Encoding.Latin1.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (split < 0)
+        {
+            return false;
+        }
+
+        var response = RawResponse.Parse(text);
+        if (head || response.Status is 204 or 304)
+        {
+            return true;
+        }
+
+        if (response.Headers.TryGetValue("Content-Length", out var length))
+        {
+            return text.Length - split - 4 >= int.Parse(length, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return response.Headers.TryGetValue("Transfer-Encoding", out var encoding) && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase)
+            && text.EndsWith("0\r\n\r\n", StringComparison.Ordinal);
     }
 
     public static string Get(string target, string host = "localhost", string extraHeaders = "", string method = "GET") =>
