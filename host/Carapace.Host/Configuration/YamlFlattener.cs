@@ -25,6 +25,12 @@ internal static class YamlFlattener
             throw new ConfigurationException(new ConfigError(
                 null, $"invalid YAML: {Describe(ex)}", source, (int)ex.Start.Line, (int)ex.Start.Column));
         }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // YamlDotNet's representation model throws these for some malformed event sequences
+            // (found by tests/Carapace.Host.Tests/Fuzz/ConfigFuzzTests.cs); they are still bad YAML.
+            throw new ConfigurationException(new ConfigError(null, $"invalid YAML: {ex.Message}", source));
+        }
 
         var result = new FlatYaml(source);
         if (stream.Documents.Count == 0)
