@@ -127,7 +127,7 @@ internal static class GatewayHost
         app.UseClientAddress(security.TrustedProxies);
         if (logging.Requests)
         {
-            app.UseRequestLogging();
+            app.UseRequestLogging(serilog);
         }
 
         app.UseRequestHeaderLimits(security.Limits);

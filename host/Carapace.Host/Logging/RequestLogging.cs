@@ -11,9 +11,11 @@ namespace Carapace.Host.Logging;
 /// </summary>
 internal static class RequestLogging
 {
-    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) =>
+    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app, ILogger logger) =>
         app.UseSerilogRequestLogging(options =>
         {
+            // The gateway's own logger: the static Log.Logger is never configured (tests run several gateways).
+            options.Logger = logger;
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} from {ClientIp} responded {StatusCode} in {Elapsed:0.0} ms";
             options.EnrichDiagnosticContext = (diagnostics, context) => diagnostics.Set("ClientIp", ClientAddress.Of(context).Text);
         });
