@@ -96,6 +96,7 @@ internal static class GatewayHost
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(ring);
         builder.Services.AddSingleton<GatewayClock>();
+        builder.Services.AddSingleton<StateProbe>();
         builder.Services.AddSingleton<GatewayEndpoint>();
         builder.Services.AddSingleton(security);
         builder.Services.AddSingleton(security.TrustedProxies);
