@@ -17,9 +17,9 @@ namespace Carapace.Host.Auth;
 /// Authenticates control-API requests with the gateway's bearer token or password. It runs through
 /// endpoint authorization rather than a path-prefix check, so every spelling of a path that routes
 /// to a control endpoint (case, trailing slash) is protected the same way. Fails closed: with no
-/// secret configured every request is refused. Failures are counted per client by
-/// <see cref="AuthFailureThrottle"/>; a locked-out client gets 429 <c>auth_locked_out</c> before its
-/// credential is even looked at.
+/// secret configured every request is refused. Wrong credentials are counted per client by
+/// <see cref="AuthFailureThrottle"/> (requests without any are audited but not counted); a locked-out
+/// client gets 429 <c>auth_locked_out</c> before its credential is even looked at.
 /// </summary>
 internal sealed class ControlAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -79,7 +79,10 @@ internal sealed class ControlAuthenticationHandler(
         }
 
         var reason = result.Failure?.Message ?? "missing credentials";
-        var outcome = throttle.RecordFailure(client.Key);
+        // Only a presented credential is a guess. Counting bare requests would let any web page lock the
+        // local user out: a browser sends credential-less requests to 127.0.0.1 on a page's behalf.
+        var guessed = credentials.Mode != GatewayAuthMode.None && Request.Headers.Authorization.Count > 0;
+        var outcome = guessed ? throttle.RecordFailure(client.Key) : default;
         metrics.AuthFailure();
         Logger.LogWarning("Control auth failed from {RemoteIp}: {Reason} ({Method} {Path})",
             client.Text, reason, Request.Method, Request.Path.Value);
@@ -90,7 +93,7 @@ internal sealed class ControlAuthenticationHandler(
             ["method"] = Request.Method,
             ["path"] = Request.Path.Value,
             ["reason"] = reason,
-            ["failures_in_window"] = outcome.FailuresInWindow,
+            ["failures_in_window"] = guessed ? outcome.FailuresInWindow : null,
         });
 
         if (outcome.LockoutStarted is { } lockout)

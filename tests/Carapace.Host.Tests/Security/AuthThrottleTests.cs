@@ -60,6 +60,24 @@ public sealed class AuthThrottleTests
     }
 
     [Fact]
+    public async Task Requests_without_a_credential_are_audited_but_never_lock_anyone_out()
+    {
+        // A web page can make the browser send credential-less requests to 127.0.0.1; they must not lock out the user.
+        var time = new FakeTimeProvider();
+        await using var gateway = await Start(time);
+        using var anonymous = gateway.Client();
+        using var right = gateway.Client(Token);
+
+        for (var i = 0; i < 25; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/control/status")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await right.GetAsync("/control/status")).StatusCode);
+        await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthFailure) == 25, "25 audited failures");
+    }
+
+    [Fact]
     public async Task Failures_age_out_of_the_window()
     {
         var time = new FakeTimeProvider();

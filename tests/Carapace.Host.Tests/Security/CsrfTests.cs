@@ -84,6 +84,34 @@ public sealed class CsrfTests
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, CsrfProtection.Code);
     }
 
+    [Theory]
+    [InlineData("GET", "cross-site")]
+    [InlineData("GET", "same-site")]
+    [InlineData("OPTIONS", "cross-site")]
+    [InlineData("POST", "same-site")]
+    public async Task Browser_requests_marked_cross_site_are_refused_whatever_the_method(string method, string site)
+    {
+        await using var gateway = await GatewayFixture.StartAsync(env: TokenEnv());
+        using var authed = gateway.Client(Token);
+        var request = Request(method, "/control/status", gateway, null, null);
+        request.Headers.TryAddWithoutValidation("Sec-Fetch-Site", site);
+
+        await ProblemAssert.IsProblemAsync(await authed.SendAsync(request), HttpStatusCode.Forbidden, CsrfProtection.Code);
+    }
+
+    [Theory]
+    [InlineData("same-origin")]
+    [InlineData("none")]
+    public async Task Browser_requests_from_the_gateways_own_origin_or_typed_urls_pass(string site)
+    {
+        await using var gateway = await GatewayFixture.StartAsync(env: TokenEnv());
+        using var authed = gateway.Client(Token);
+        var request = Request("GET", "/control/status", gateway, null, null);
+        request.Headers.TryAddWithoutValidation("Sec-Fetch-Site", site);
+
+        Assert.Equal(HttpStatusCode.OK, (await authed.SendAsync(request)).StatusCode);
+    }
+
     [Fact]
     public async Task Public_paths_are_not_csrf_checked()
     {
