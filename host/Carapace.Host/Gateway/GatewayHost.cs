@@ -58,19 +58,7 @@ internal static class GatewayHost
         });
         builder.Configuration.AddConfiguration(config.Configuration);
         builder.Services.AddSerilog(serilog, dispose: true);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            RequestLimits.Configure(kestrel.Limits, security.Limits);
-            kestrel.Listen(gateway.BindAddress, gateway.Port, listen =>
-            {
-                listen.Use(next => kestrel.ApplicationServices.GetRequiredService<ConnectionLimits>().Middleware(next));
-                if (certificate is not null)
-                {
-                    listen.UseHttps(certificate);
-                }
-            });
-        });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.ListenHardened(gateway, certificate));
 
         builder.Services.AddRouting();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Default));
@@ -98,17 +86,7 @@ internal static class GatewayHost
         builder.Services.AddSingleton<GatewayClock>();
         builder.Services.AddSingleton<StateProbe>();
         builder.Services.AddSingleton<GatewayEndpoint>();
-        builder.Services.AddSingleton(security);
-        builder.Services.AddSingleton(security.TrustedProxies);
-        builder.Services.AddMetrics();
-        builder.Services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
-        builder.Services.AddSingleton(sp => new AuthFailureThrottle(security.AuthThrottle, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new ConnectionLimits(security.Limits.MaxConnectionsPerIp,
-            sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Carapace.Gateway.Connections")));
-        builder.Services.AddSingleton(sp => new FileAuditLog(state.AuditLogPath, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<ILogger<FileAuditLog>>()));
-        builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<FileAuditLog>());
-        builder.Services.AddGatewayRateLimiting(security.RateLimit);
+        builder.Services.AddGatewayHardening(security, state);
         builder.Services.AddSingleton<IRuntimeSummary, EmptyRuntimeSummary>();
         builder.Services.AddSingleton<IReadinessCheck, StateDirectoryReadiness>();
         options.ConfigureServices?.Invoke(builder.Services);
