@@ -126,8 +126,22 @@ internal static class CsrfProtection
             return false;
         }
 
-        origin = Compose(uri.Scheme, uri.IdnHost, uri.Port);
-        return true;
+        return TryCompose(uri, out origin);
+    }
+
+    // IdnHost throws for host names IDNA rejects (found by the config fuzz test); such an origin matches nothing.
+    private static bool TryCompose(Uri uri, out string origin)
+    {
+        try
+        {
+            origin = Compose(uri.Scheme, uri.IdnHost, uri.Port);
+            return true;
+        }
+        catch (UriFormatException)
+        {
+            origin = string.Empty;
+            return false;
+        }
     }
 
     private static string? OwnOrigin(HttpRequest request)
@@ -147,7 +161,7 @@ internal static class CsrfProtection
         var port = request.Host.Port ?? (request.IsHttps ? 443 : 80);
         // Reuse Uri's normalisation (IPv6 brackets, IDN, case) so both sides compare alike.
         var text = string.Create(CultureInfo.InvariantCulture, $"{scheme}://{host}:{port}/");
-        return Uri.TryCreate(text, UriKind.Absolute, out var uri) ? Compose(uri.Scheme, uri.IdnHost, uri.Port) : null;
+        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && TryCompose(uri, out var own) ? own : null;
     }
 
     private static string Compose(string scheme, string host, int port)

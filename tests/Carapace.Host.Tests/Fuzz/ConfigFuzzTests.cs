@@ -26,6 +26,32 @@ public sealed class ConfigFuzzTests
             }
         }, Seeds, iterations: 3000);
 
+    [Theory]
+    [InlineData("[", "]")]
+    [InlineData("{a: ", "}")]
+    [InlineData("- ", "")]
+    public void Deep_nesting_is_a_located_error_not_a_stack_overflow(string open, string close)
+    {
+        // YamlDotNet's node tree is built recursively: 20 000 levels used to overflow the stack and kill the process.
+        var yaml = "a: " + string.Concat(Enumerable.Repeat(open, 20_000)) + string.Concat(Enumerable.Repeat(close, 20_000));
+        if (open == "- ")
+        {
+            yaml = "a:\n" + string.Concat(Enumerable.Range(0, 2_000).Select(i => new string(' ', i + 1) + "-\n"));
+        }
+
+        var ex = Assert.Throws<ConfigurationException>(() => CarapaceConfigLoader.LoadFromText(yaml, "carapace.yaml", null, _ => null));
+
+        Assert.Matches(@"^carapace\.yaml:\d+:\d+: invalid YAML: nesting deeper than 64 levels$", ex.Errors.Single().ToString());
+    }
+
+    [Fact]
+    public void Sixty_four_levels_are_fine()
+    {
+        var yaml = "a: " + new string('[', 60) + new string(']', 60);
+
+        Assert.NotNull(CarapaceConfigLoader.LoadFromText(yaml, "carapace.yaml", null, _ => null));
+    }
+
     [Fact]
     public void Every_seed_is_valid() =>
         Assert.All(Seeds, seed => Assert.Empty(ConfigValidation.Validate(

@@ -163,6 +163,21 @@ public sealed class CsrfTests
         Assert.Contains("carapace_csrf_rejections_total 1", metrics, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("https://x.example/", true)]
+    [InlineData("https://user@x.example", false)]
+    [InlineData("javascript:alert(1)", false)]
+    [InlineData("null", false)]
+    public void Origins_that_idna_or_uri_parsing_rejects_match_nothing(string origin, bool valid) =>
+        Assert.Equal(valid, CsrfProtection.TryNormalizeOrigin(origin, out _));
+
+    [Fact]
+    public void A_host_name_idna_rejects_is_refused_instead_of_throwing()
+    {
+        // Found by the configuration fuzz test: Uri.IdnHost throws for a lone surrogate in the host.
+        Assert.False(CsrfProtection.TryNormalizeOrigin("https://x.exam" + '\ud800' + "le", out _));
+    }
+
     private static HttpRequestMessage Request(string method, string path, GatewayFixture gateway, string? origin, string? referer)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), path);
