@@ -12,6 +12,7 @@ internal static class CaraCommand
         root.Subcommands.Add(StartCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(LogsCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(CredentialsCommand.Create());

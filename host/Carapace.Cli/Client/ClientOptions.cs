@@ -7,7 +7,7 @@ internal sealed class ClientOptions
 {
     public Option<string> Host { get; } = new("--host")
     {
-        Description = "Gateway host",
+        Description = "Gateway host, or a URL such as https://127.0.0.1:18789",
         DefaultValueFactory = _ => "127.0.0.1",
     };
 
@@ -26,6 +26,21 @@ internal sealed class ClientOptions
         Description = "Allow sending credentials over plain HTTP to a non-loopback host",
     };
 
+    public Option<bool> Tls { get; } = new("--tls")
+    {
+        Description = "Use HTTPS (the default when the configuration enables gateway.tls)",
+    };
+
+    public Option<string?> Ca { get; } = new("--ca")
+    {
+        Description = "Verify the gateway's certificate against this PEM/DER certificate (e.g. <state>/tls/gateway.crt for a self-signed gateway)",
+    };
+
+    public Option<bool> Insecure { get; } = new("--insecure")
+    {
+        Description = "Do NOT verify the gateway's TLS certificate (anyone on the path could impersonate it); prints a warning",
+    };
+
     public Option<string?> Config { get; } = new("--config")
     {
         Description = "Configuration file used to find the port and credentials",
@@ -37,6 +52,9 @@ internal sealed class ClientOptions
         command.Options.Add(Port);
         command.Options.Add(Token);
         command.Options.Add(AllowPlaintext);
+        command.Options.Add(Tls);
+        command.Options.Add(Ca);
+        command.Options.Add(Insecure);
         command.Options.Add(Config);
     }
 
@@ -47,5 +65,6 @@ internal sealed class ClientOptions
             parse.GetValue(Token),
             parse.GetValue(AllowPlaintext),
             parse.GetValue(Config),
-            getEnv ?? Environment.GetEnvironmentVariable);
+            getEnv ?? Environment.GetEnvironmentVariable,
+            new TlsChoice(parse.GetValue(Tls), parse.GetValue(Ca), parse.GetValue(Insecure)));
 }

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -14,7 +18,13 @@ internal sealed class GatewayClient : IDisposable
     public GatewayClient(GatewayTarget target, TimeSpan? timeout = null)
     {
         Target = target;
-        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
+        var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false };
+        if (target.UseTls)
+        {
+            handler.SslOptions = TlsOptions(target);
+        }
+
+        _http = new HttpClient(handler)
         {
             BaseAddress = target.BaseAddress,
             Timeout = timeout ?? TimeSpan.FromSeconds(30),
@@ -51,9 +61,20 @@ internal sealed class GatewayClient : IDisposable
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             return new GatewayResponse(response.StatusCode, body, response.Content.Headers.ContentType?.MediaType);
         }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.SecureConnectionError
+                                              || ex.InnerException is AuthenticationException)
+        {
+            throw new CliException(
+                $"TLS with carapace at {Target.Display} failed: {Output.Terminal.Safe(ex.InnerException?.Message ?? ex.Message)}{Environment.NewLine}" +
+                "Verify the gateway's certificate with --ca FILE (a self-signed gateway's is <state>/tls/gateway.crt), or connect without --tls if it serves plain HTTP.");
+        }
         catch (HttpRequestException ex) when (ex.InnerException is SocketException || ex.HttpRequestError == HttpRequestError.ConnectionError)
         {
             throw NotReachable();
+        }
+        catch (HttpRequestException ex) when (!Target.UseTls && ex.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse)
+        {
+            throw new CliException($"carapace at {Target.Display} closed the connection without an HTTP answer; if it serves HTTPS, pass --tls.");
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -68,6 +89,56 @@ internal sealed class GatewayClient : IDisposable
         $"Could not connect to carapace at {Target.Display}{Environment.NewLine}Is the server running? Start it with: cara start");
 
     public void Dispose() => _http.Dispose();
+
+    private static SslClientAuthenticationOptions TlsOptions(GatewayTarget target)
+    {
+        var options = new SslClientAuthenticationOptions();
+        if (target.Insecure)
+        {
+            Console.Error.WriteLine(
+                $"WARNING: --insecure: the TLS certificate of {target.Display} is NOT verified. Anyone on the network path " +
+                "can impersonate the gateway and read the credential. Use --ca FILE instead.");
+            options.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+            return options;
+        }
+
+        if (target.CaPath is not null)
+        {
+            // The named certificate is the only trust anchor; the host name is still checked.
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            policy.CustomTrustStore.AddRange(LoadCertificates(target.CaPath));
+            options.CertificateChainPolicy = policy;
+        }
+
+        return options;
+    }
+
+    private static X509Certificate2Collection LoadCertificates(string path)
+    {
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            var text = File.ReadAllText(path);
+            if (text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+            {
+                certificates.ImportFromPem(text);
+            }
+            else
+            {
+                certificates.Add(X509CertificateLoader.LoadCertificateFromFile(path));
+            }
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"--ca: cannot read a certificate from {path}: {ex.Message}", CliExit.ConfigError);
+        }
+
+        return certificates.Count > 0 ? certificates : throw new CliException($"--ca: no certificate in {path}", CliExit.ConfigError);
+    }
 }
 
 /// <summary>A response the CLI inspects: status, body and content type.</summary>

@@ -23,7 +23,9 @@ internal sealed class LocalServices : IAsyncDisposable
         var config = CarapaceConfigLoader.Load(ConfigLocator.Locate(configPath, getEnv), getEnv, decryptSecrets: false);
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton(StateDirectory.Resolve(getEnv));
+        var state = StateDirectory.Resolve(getEnv);
+        state.EnsureCreated();
+        services.AddSingleton(state);
         services.AddSingleton(new CredentialEnvironment(getEnv));
         services.AddCarapaceCredentials(config.Configuration);
         services.AddCarapaceSandbox(config.Configuration);

@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using Carapace.Host.Auth;
 using Carapace.Host.Gateway;
 using Carapace.Protocol.Status;
-using Carapace.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -14,7 +13,7 @@ internal static class StatusApi
 {
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder control)
     {
-        control.MapGet("/status", (GatewayClock clock, IRuntimeSummary runtime, StateDirectory state,
+        control.MapGet("/status", (GatewayClock clock, IRuntimeSummary runtime, StateProbe state,
             GatewayCredentials credentials, GatewayEndpoint endpoint) =>
             TypedResults.Ok(new StatusResponse(
                 Ok: true,
@@ -30,7 +29,7 @@ internal static class StatusApi
                 Plugins: runtime.Plugins,
                 Channels: runtime.Channels,
                 Diagnostics: new StatusDiagnostics(
-                    state.IsWritable(), Environment.WorkingSet, credentials.ModeName, endpoint.Display))));
+                    state.IsWritable(), state.WorkingSet, credentials.ModeName, endpoint.Display))));
         return control;
     }
 

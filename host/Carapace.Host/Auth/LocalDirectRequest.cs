@@ -4,9 +4,15 @@ using Microsoft.AspNetCore.Http;
 namespace Carapace.Host.Auth;
 
 /// <summary>
-/// A request is "local direct" only if the socket peer is loopback, the Host header names the
-/// loopback host, and no forwarding header is present. Forwarded headers can never make a request
-/// local, whatever <c>gateway.trustedProxies</c> says.
+/// A request is "local direct" only if the socket peer is this machine's loopback address, the Host
+/// header names the loopback host, and no forwarding header is present. Forwarded headers can never
+/// make a request local, whatever <c>gateway.trustedProxies</c> says.
+/// <para>
+/// "Loopback address" means exactly 127.0.0.1 or ::1 (also as ::ffff:127.0.0.1), here and for the
+/// rate-limit exemption; upstream takes all of 127.0.0.0/8. Every local client (cara, a browser on
+/// localhost) uses one of the two, so nothing is lost, the privileged set is as small as it can be,
+/// and a test can play a non-local client from 127.0.0.2 without a network namespace.
+/// </para>
 /// </summary>
 internal static class LocalDirectRequest
 {
@@ -15,7 +21,7 @@ internal static class LocalDirectRequest
     public static bool IsLocalDirect(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
-        if (remote is null || !IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+        if (remote is null || !IsLoopbackAddress(remote))
         {
             return false;
         }
@@ -35,5 +41,16 @@ internal static class LocalDirectRequest
         }
 
         return true;
+    }
+
+    /// <summary>Exactly 127.0.0.1 or ::1 (an IPv4-mapped 127.0.0.1 included); not the rest of 127.0.0.0/8.</summary>
+    public static bool IsLoopbackAddress(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        return address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback);
     }
 }

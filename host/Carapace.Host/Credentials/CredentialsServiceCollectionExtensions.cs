@@ -24,7 +24,10 @@ internal static class CredentialsServiceCollectionExtensions
         services.TryAddSingleton(_ => StateDirectory.Resolve());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(CredentialEnvironment.Process);
-        services.TryAddSingleton<IAuditLog, LoggingAuditLog>();
+        // Outside the gateway (e.g. `cara credentials set`) writes still land in the same audit.jsonl.
+        services.TryAddSingleton<IAuditLog>(sp => new FileAuditLog(sp.GetRequiredService<StateDirectory>().AuditLogPath,
+            sp.GetRequiredService<TimeProvider>(), null,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<FileAuditLog>>()));
         services.AddLogging();
 
         services.TryAddSingleton<CredentialIndex>();

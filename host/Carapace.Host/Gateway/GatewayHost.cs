@@ -4,8 +4,14 @@ using Carapace.Host.Auth;
 using Carapace.Host.Configuration;
 using Carapace.Host.Credentials;
 using Carapace.Host.Logging;
+using Carapace.Host.Metrics;
 using Carapace.Host.Outbound;
+using Carapace.Host.PluginHosting;
 using Carapace.Host.Sandboxing;
+using Carapace.Host.Security;
+using Carapace.Plugins.Hosting;
+using Carapace.Plugins.Runtime;
+using Carapace.Plugins.Services;
 using Carapace.Sandbox;
 using Carapace.Protocol;
 using Carapace.Storage;
@@ -25,7 +31,8 @@ namespace Carapace.Host.Gateway;
 /// Composition root of the gateway: reads and validates configuration, then builds one ASP.NET Core
 /// host with Kestrel, the public probes and the authenticated control API. Built on the empty
 /// builder so no ambient configuration source (appsettings.json, ASPNETCORE_* variables) can
-/// change what the gateway binds or trusts.
+/// change what the gateway binds or trusts. Hardening pieces (Security/, Metrics/, Audit/) plug in
+/// as AddX/UseX/MapX extensions; the middleware order below is part of the security design.
 /// </summary>
 internal static class GatewayHost
 {
@@ -46,6 +53,9 @@ internal static class GatewayHost
         var serilog = SerilogSetup.Create(logging, ring, stateError is null ? state.LogsDir : null, options.Console);
         var startupLog = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog).CreateLogger("Carapace.Gateway");
 
+        var security = gateway.Security;
+        var certificate = LoadCertificate(security.Tls, state, gateway, startupLog);
+
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             ApplicationName = "Carapace",
@@ -54,11 +64,7 @@ internal static class GatewayHost
         });
         builder.Configuration.AddConfiguration(config.Configuration);
         builder.Services.AddSerilog(serilog, dispose: true);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Listen(gateway.BindAddress, gateway.Port);
-        });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.ListenHardened(gateway, certificate));
 
         builder.Services.AddRouting();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Default));
@@ -86,45 +92,128 @@ internal static class GatewayHost
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(ring);
         builder.Services.AddSingleton<GatewayClock>();
+        builder.Services.AddSingleton<StateProbe>();
         builder.Services.AddSingleton<GatewayEndpoint>();
-        builder.Services.AddSingleton<IAuditLog, LoggingAuditLog>();
-        builder.Services.AddSingleton<IRuntimeSummary, EmptyRuntimeSummary>();
+        builder.Services.AddGatewayHardening(security, state);
         builder.Services.AddSingleton<IReadinessCheck, StateDirectoryReadiness>();
         builder.Services.AddCarapaceOutbound(config.Configuration);
         builder.Services.AddSingleton(new CredentialEnvironment(options.GetEnv));
         builder.Services.AddCarapaceCredentials(config.Configuration);
         builder.Services.AddSingleton<ISandboxEventSink, AuditingSandboxEventSink>();
         builder.Services.AddCarapaceSandbox(config.Configuration);
+        builder.Services.AddSingleton<IPluginServicesFactory, HostPluginServicesFactory>();
+        builder.Services.AddSingleton<IPluginLifecycleObserver, AuditingPluginLifecycleObserver>();
+        if (options.Console)
+        {
+            // The console channel is off unless `cara start --console` asks for it (enabledByDefault: false).
+            config.Configuration["plugins:console:enabled"] = "true";
+        }
+
+        builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory);
+        builder.Services.AddSingleton<IRuntimeSummary, PluginRuntimeSummary>();
+        builder.Services.AddSingleton<IReadinessCheck, ChannelReadiness>();
         options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Carapace.Gateway");
+        var metrics = app.Services.GetRequiredService<GatewayMetrics>();
+
+        // Order matters. Metrics and headers wrap everything, so refusals are counted and carry the
+        // headers; the client address is known before anything keys on it; header caps and rate limits
+        // run before routing; CSRF and body caps run after routing (they read endpoint metadata) but
+        // before authentication, as upstream: a foreign Origin gets 403 and an oversize body 413 without
+        // credentials ever being checked.
+        app.UseRequestMetrics(metrics);
+        app.UseSecurityHeaders();
         app.UseProblemResponses();
+        app.UseClientAddress(security.TrustedProxies);
+        if (logging.Requests)
+        {
+            app.UseRequestLogging(serilog);
+        }
+
+        app.UseRequestHeaderLimits(security.Limits);
+        app.UseGatewayRateLimiting(security.RateLimit);
+        app.UseRouting();
+        app.UseCsrfProtection(security.CsrfAllowedOrigins, metrics, log);
+        app.UseRequestBodyLimits();
+        // Explicit, here: left out, WebApplication would insert authentication at the very start of
+        // the pipeline, before the client address is known and before the CSRF and body checks.
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealth();
         if (gateway.ControlEnabled)
         {
-            var control = app.MapGroup("/control").RequireAuthorization(ControlPolicy);
+            var control = app.MapGroup("/control").RequireAuthorization(ControlPolicy).WithMetadata(ControlEndpointMetadata.Instance);
             control.MapStatus();
             control.MapLogs();
             control.MapConfig();
+            control.MapAudit();
+            control.MapMetrics();
             control.MapSandbox();
             control.MapCredentials();
+            control.MapPlugins();
+            control.MapTools();
+            control.MapChannels();
             control.MapControlFallback();
         }
 
-        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Carapace.Gateway");
+        app.MapPluginWebhooks();
         var credentials = app.Services.GetRequiredService<GatewayCredentials>();
         app.Lifetime.ApplicationStarted.Register(() => OnStarted(app, log));
         app.Lifetime.ApplicationStopping.Register(() => log.LogInformation("Shutting down"));
         app.Lifetime.ApplicationStopped.Register(() => log.LogInformation("Stopped"));
         LogStartup(log, config, state, stateError, gateway, credentials);
+        LogHardening(log, gateway, certificate is not null);
         foreach (var warning in CarapaceConfigLoader.UnknownSections(config))
         {
             log.LogWarning("Configuration: {Warning}", warning.ToString());
         }
 
         return app;
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2? LoadCertificate(
+        TlsSettings tls, StateDirectory state, GatewaySettings gateway, Microsoft.Extensions.Logging.ILogger log)
+    {
+        try
+        {
+            return GatewayTls.Load(tls, state, gateway.BindAddress, TimeProvider.System, log);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException(new ConfigError("gateway.tls.selfSigned",
+                $"cannot keep a self-signed certificate in {state.Root}/tls: {ex.Message}"));
+        }
+    }
+
+    private static void LogHardening(Microsoft.Extensions.Logging.ILogger log, GatewaySettings gateway, bool tls)
+    {
+        var security = gateway.Security;
+        var rate = security.RateLimit;
+        if (rate.Enabled)
+        {
+            log.LogInformation("Rate limit: {Rate}/s (burst {Burst}) per client, {InvokeRate}/s (burst {InvokeBurst}) for tool invocation and webhooks; loopback {Exempt}",
+                rate.RequestsPerSecond, rate.Burst, rate.InvokeRequestsPerSecond, rate.InvokeBurst, rate.ExemptLoopback ? "exempt" : "limited too");
+        }
+        else
+        {
+            log.LogWarning("Rate limiting is disabled (gateway.rateLimit.enabled: false)");
+        }
+
+        var throttle = security.AuthThrottle;
+        log.LogInformation("Auth throttling: {Failures} failures within {Window} s lock a client out for {Lockout} s (loopback included)",
+            throttle.MaxFailures, (long)throttle.Window.TotalSeconds, (long)throttle.Lockout.TotalSeconds);
+        if (!security.TrustedProxies.IsEmpty)
+        {
+            log.LogInformation("Trusted proxies: {Proxies} (X-Forwarded-For from them names the client for limits, logs and audit; it never makes a request local)",
+                string.Join(", ", security.TrustedProxies.Networks));
+        }
+
+        if (!tls && !gateway.IsLoopbackOnly)
+        {
+            log.LogWarning("TLS is off while binding beyond loopback: credentials cross the network in cleartext. Set gateway.tls.selfSigned: true or gateway.tls.certPath/keyPath.");
+        }
     }
 
     private static string? TryPrepareState(StateDirectory state)

@@ -1,4 +1,5 @@
 using System.Net;
+using Carapace.Host.Security;
 
 namespace Carapace.Host.Gateway;
 
@@ -16,6 +17,9 @@ internal sealed record GatewaySettings
     public required string? ConfigToken { get; init; }
     public required string? ConfigPassword { get; init; }
     public required bool ControlEnabled { get; init; }
+
+    /// <summary>Rate limits, auth throttling, request limits, TLS, trusted proxies and CSRF origins.</summary>
+    public SecuritySettings Security { get; init; } = SecuritySettings.Default;
 
     public bool IsLoopbackOnly => IPAddress.IsLoopback(BindAddress);
 }

@@ -1,4 +1,5 @@
 using Carapace.Host.Configuration;
+using Carapace.Host.Security;
 
 namespace Carapace.Host.Gateway;
 
@@ -40,6 +41,7 @@ internal static class GatewaySettingsReader
             ConfigToken = NonBlank(reader.String("gateway:auth:token")),
             ConfigPassword = NonBlank(reader.String("gateway:auth:password")),
             ControlEnabled = reader.Bool("gateway:control:enabled", true),
+            Security = SecuritySettings.Read(reader),
         };
     }
 

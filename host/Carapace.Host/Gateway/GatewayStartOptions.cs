@@ -17,6 +17,9 @@ internal sealed record GatewayStartOptions
     /// <summary><c>--console</c>: run the console channel on this terminal (logs then go to stderr).</summary>
     public bool Console { get; init; }
 
+    /// <summary>Folder of the bundled first-party plugins (null for none).</summary>
+    public string? BundledPluginsDirectory { get; init; } = Path.Combine(AppContext.BaseDirectory, "plugins");
+
     /// <summary>Environment lookup; tests pass their own instead of mutating the process.</summary>
     public Func<string, string?> GetEnv { get; init; } = Environment.GetEnvironmentVariable;
 

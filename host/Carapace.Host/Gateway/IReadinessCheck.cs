@@ -9,11 +9,11 @@ internal interface IReadinessCheck
 }
 
 /// <summary>The state directory must be writable: every durable change lands there.</summary>
-internal sealed class StateDirectoryReadiness(StateDirectory state) : IReadinessCheck
+internal sealed class StateDirectoryReadiness(StateDirectory state, StateProbe probe) : IReadinessCheck
 {
     public IEnumerable<string> NotReadyReasons()
     {
-        if (!state.IsWritable())
+        if (!probe.IsWritable())
         {
             yield return $"state directory {state.Root} is not writable";
         }

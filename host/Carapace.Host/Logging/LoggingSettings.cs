@@ -4,7 +4,8 @@ using Serilog.Events;
 namespace Carapace.Host.Logging;
 
 /// <summary>The validated <c>logging.*</c> section.</summary>
-internal sealed record LoggingSettings(LogEventLevel Level, int RingBufferSize, bool FileEnabled)
+/// <param name="Requests"><c>logging.requests</c>: one Information line per HTTP request (method, path, client, status, time).</param>
+internal sealed record LoggingSettings(LogEventLevel Level, int RingBufferSize, bool FileEnabled, bool Requests = false)
 {
     public static LoggingSettings Read(SettingsReader reader)
     {
@@ -18,7 +19,8 @@ internal sealed record LoggingSettings(LogEventLevel Level, int RingBufferSize, 
         return new LoggingSettings(
             level,
             reader.Int("logging:ringBufferSize", LogRingBuffer.DefaultCapacity, 10, LogRingBuffer.MaxCapacity),
-            reader.Bool("logging:file:enabled", true));
+            reader.Bool("logging:file:enabled", true),
+            reader.Bool("logging:requests", false));
     }
 
     private static bool TryParseLevel(string raw, out LogEventLevel level)

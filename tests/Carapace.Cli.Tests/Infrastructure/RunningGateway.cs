@@ -23,6 +23,7 @@ internal sealed partial class RunningGateway : IAsyncDisposable
     public int Port { get; private set; }
     public Dictionary<string, string?> Environment { get; }
     public string Home => _dir.Path;
+    public string StateDir => Path.Combine(_dir.Path, "state");
     public int Pid => _process.Id;
 
     public string Stdout
@@ -109,7 +110,7 @@ internal sealed partial class RunningGateway : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Listening on http://127\.0\.0\.1:(?<port>\d+)")]
+    [GeneratedRegex(@"Listening on https?://127\.0\.0\.1:(?<port>\d+)")]
     private static partial Regex Listening();
 
     public async ValueTask DisposeAsync()

@@ -28,13 +28,18 @@ internal sealed class GatewayFixture : IAsyncDisposable
     public IReadOnlyDictionary<string, string?> Environment { get; }
     public string StateDir => System.IO.Path.Combine(_dir.Path, "state");
 
+    public string AuditPath => System.IO.Path.Combine(StateDir, "audit.jsonl");
+
+    public string Home => _dir.Path;
+
     public LogRingBuffer Logs => App.Services.GetRequiredService<LogRingBuffer>();
 
     public static async Task<GatewayFixture> StartAsync(
         string? yaml = null,
         IDictionary<string, string?>? env = null,
         Action<IServiceCollection>? configureServices = null,
-        string? stateDirOverride = null)
+        string? stateDirOverride = null,
+        Action<WebApplication>? configureApp = null)
     {
         var dir = new TempDirectory();
         var stateDir = stateDirOverride ?? System.IO.Path.Combine(dir.Path, "state");
@@ -57,11 +62,17 @@ internal sealed class GatewayFixture : IAsyncDisposable
             GetEnv = key => environment.GetValueOrDefault(key),
             ConfigureServices = configureServices,
         });
+        configureApp?.Invoke(app);
         await app.StartAsync();
         var url = app.Services.GetRequiredService<GatewayEndpoint>().Url
                   ?? throw new InvalidOperationException("gateway did not report its address");
         return new GatewayFixture(dir, app, url, environment);
     }
+
+    /// <summary>A client whose connections come from <see cref="Peers.Remote"/> (127.0.0.2): not loopback to the gateway.</summary>
+    public HttpClient RemoteClient(string? bearer = null) => Peers.From(Peers.Remote, BaseAddress, bearer);
+
+    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
     public HttpClient Client(string? bearer = null)
     {

@@ -1,0 +1,53 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Carapace.Host.Audit;
+using Carapace.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carapace.Host.Api;
+
+/// <summary>
+/// <c>GET /control/audit?n=100</c>: the newest N audit events from <c>audit.jsonl</c>, oldest first:
+/// <c>{"events":[{ts,event,data},…],"skipped":K}</c>, where K counts unreadable (torn) lines passed over.
+/// </summary>
+internal static class AuditApi
+{
+    public const int DefaultCount = 100;
+    public const int MaxCount = 10_000;
+
+    public static IEndpointRouteBuilder MapAudit(this IEndpointRouteBuilder control)
+    {
+        control.MapGet("/audit", async (HttpContext context, StateDirectory state) =>
+        {
+            var raw = context.Request.Query["n"];
+            var count = DefaultCount;
+            if (raw.Count > 1 || (raw.Count == 1 && (!int.TryParse(raw[0], NumberStyles.None, CultureInfo.InvariantCulture, out count)
+                                                     || count is < 1 or > MaxCount)))
+            {
+                return ControlProblem.BadRequest("invalid_request", $"query parameter 'n' must be a whole number from 1 to {MaxCount}");
+            }
+
+            var read = await Task.Run(() => AuditFileReader.ReadNewest(state.AuditLogPath, count), context.RequestAborted);
+            var buffer = new ArrayBufferWriter<byte>(4096);
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                writer.WriteStartArray("events");
+                foreach (var line in read.Lines)
+                {
+                    writer.WriteRawValue(line, skipInputValidation: true);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteNumber("skipped", read.Skipped);
+                writer.WriteEndObject();
+            }
+
+            return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
+        });
+        return control;
+    }
+}
