@@ -86,6 +86,13 @@ internal static class YamlFlattener
 
             case YamlSequenceNode sequence:
                 result.Containers.Add(prefix!);
+                if (sequence.Children.Count == 0)
+                {
+                    // IConfiguration has no empty list; an empty value keeps "explicitly empty" (e.g. a
+                    // revoked grant) distinguishable from "not configured".
+                    result.Values[prefix!] = new ConfigValue(string.Empty, result.Source, (int)sequence.Start.Line, (int)sequence.Start.Column);
+                }
+
                 for (var i = 0; i < sequence.Children.Count; i++)
                 {
                     Walk(sequence.Children[i], $"{prefix}:{i}", result);

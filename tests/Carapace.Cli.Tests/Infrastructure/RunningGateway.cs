@@ -75,18 +75,26 @@ internal sealed partial class RunningGateway : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        await Poll.UntilAsync(() => process.HasExited || Listening().IsMatch(gateway.Stdout), TimeSpan.FromSeconds(60), "cara start to listen");
+        // Logs go to stdout, or to stderr with --console (stdout then belongs to the console channel).
+        await Poll.UntilAsync(() => process.HasExited || Listening().IsMatch(gateway.Stdout + gateway.Stderr), TimeSpan.FromSeconds(60), "cara start to listen");
         if (process.HasExited)
         {
             throw new InvalidOperationException($"cara start exited with {process.ExitCode}:\n{gateway.Stdout}\n{gateway.Stderr}");
         }
 
-        gateway.Port = int.Parse(Listening().Match(gateway.Stdout).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        gateway.Port = int.Parse(Listening().Match(gateway.Stdout + gateway.Stderr).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
         return gateway;
     }
 
     public Task<CaraResult> CaraAsync(string? token, params string[] args) =>
         CaraProcess.RunAsync(ClientEnvironment(token), [.. args, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+    /// <summary>Types a line on the gateway's stdin (the console channel reads it with --console).</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
 
     /// <summary>Sends SIGTERM and waits for the process to exit; returns its exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)

@@ -39,7 +39,8 @@ internal sealed class GatewayFixture : IAsyncDisposable
         IDictionary<string, string?>? env = null,
         Action<IServiceCollection>? configureServices = null,
         string? stateDirOverride = null,
-        Action<WebApplication>? configureApp = null)
+        Action<WebApplication>? configureApp = null,
+        bool withPlugins = false)
     {
         var dir = new TempDirectory();
         var stateDir = stateDirOverride ?? System.IO.Path.Combine(dir.Path, "state");
@@ -61,6 +62,8 @@ internal sealed class GatewayFixture : IAsyncDisposable
             PortOverride = 0,
             GetEnv = key => environment.GetValueOrDefault(key),
             ConfigureServices = configureServices,
+            // Plugin loading costs time; only tests about plugins ask for the bundled set.
+            BundledPluginsDirectory = withPlugins ? System.IO.Path.Combine(AppContext.BaseDirectory, "plugins") : null,
         });
         configureApp?.Invoke(app);
         await app.StartAsync();

@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Carapace.Host.Tests.Infrastructure;
+using Carapace.Testing;
+
+namespace Carapace.Host.Tests.PluginHosting;
+
+/// <summary>The plugin runtime behind the real gateway: control API, tools, channels, webhooks, audit.</summary>
+public sealed class PluginGatewayTests
+{
+    private const string Token = "plugin-gateway-token";
+    private const string WebhookSecret = "0123456789abcdef-webhook";
+
+    private const string Yaml = $"""
+        plugins:
+          runtime:
+            toolTimeoutSeconds: 1
+            drainTimeoutSeconds: 1
+            stopTimeoutSeconds: 1
+          webhook:
+            endpoints:
+              ci:
+                secret: "{WebhookSecret}"
+        channels:
+          good-channel:
+            allowFrom: [alice]
+            tools: [echo]
+        """;
+
+    private static Task<GatewayFixture> StartAsync() =>
+        GatewayFixture.StartAsync(Yaml, new Dictionary<string, string?> { ["CARAPACE_GATEWAY_TOKEN"] = Token }, withPlugins: true);
+
+    [Fact]
+    public async Task Bundled_plugins_are_listed_with_state_and_counts_reach_status()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+
+        var plugins = JsonDocument.Parse(await client.GetStringAsync("/control/plugins")).RootElement.GetProperty("plugins")
+            .EnumerateArray().ToDictionary(p => p.GetProperty("id").GetString()!, p => p.GetProperty("state").GetString());
+        var status = JsonDocument.Parse(await client.GetStringAsync("/control/status")).RootElement;
+
+        Assert.Equal("active", plugins["webhook"]);
+        Assert.Equal("active", plugins["files"]);
+        Assert.Equal("active", plugins["good-tool"]);
+        Assert.Equal("disabled", plugins["console"]);
+        Assert.Equal(plugins.Count, status.GetProperty("plugins").GetProperty("total").GetInt32());
+        Assert.True(status.GetProperty("plugins").GetProperty("active").GetInt32() >= 5);
+        await ProblemAssert.IsProblemAsync(await client.GetAsync("/control/plugins/nope"), HttpStatusCode.NotFound, "plugin_not_found");
+    }
+
+    [Fact]
+    public async Task Disable_verifies_the_unload_enable_and_reload_bring_new_generations_and_all_are_audited()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+
+        var disabled = JsonDocument.Parse(await (await client.PostAsync("/control/plugins/good-tool/disable", null)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("disabled", disabled.GetProperty("plugin").GetProperty("state").GetString());
+        Assert.True(disabled.GetProperty("plugin").GetProperty("unloadMs").GetDouble() > 0);
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/tools/echo/invoke", new { text = "x" }), HttpStatusCode.NotFound, "tool_not_found");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/control/plugins/good-tool/enable", null)).StatusCode);
+        var before = await InstanceAsync(client);
+        var reload = await client.PostAsync("/control/plugins/good-tool/reload", null);
+        Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        Assert.NotEqual(before, await InstanceAsync(client));
+
+        await Poll.UntilAsync(() => File.Exists(Path.Combine(gateway.StateDir, "audit.jsonl"))
+                                    && File.ReadAllText(Path.Combine(gateway.StateDir, "audit.jsonl")).Contains("\"plugin_disabled\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "plugin_disabled in the audit log");
+    }
+
+    private static async Task<string> InstanceAsync(HttpClient client)
+    {
+        var response = await client.PostAsJsonAsync("/control/tools/echo/invoke", new { text = "hi" });
+        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("echo: hi", json.GetProperty("output").GetProperty("text").GetString());
+        return json.GetProperty("output").GetProperty("instance").GetString()!;
+    }
+
+    [Fact]
+    public async Task Tool_invocation_errors_are_problems_with_the_runtime_codes()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+
+        var invalid = await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/tools/echo/invoke", new { delayMs = 5 }),
+            HttpStatusCode.BadRequest, "invalid_arguments");
+        Assert.NotEmpty(invalid.GetProperty("errors").EnumerateArray());
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/control/tools/echo/invoke", new StringContent("[1]")),
+            HttpStatusCode.BadRequest, "invalid_request");
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/control/tools/echo/invoke", new StringContent("{oops")),
+            HttpStatusCode.BadRequest, "invalid_request");
+        var failed = await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/tools/explode/invoke", new { }),
+            HttpStatusCode.BadGateway, "tool_failed");
+        Assert.Equal("throwing-tool", failed.GetProperty("pluginId").GetString());
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/tools/hang/invoke", new { }),
+            HttpStatusCode.GatewayTimeout, "tool_timeout");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Tools_and_channels_are_listed()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+
+        var tools = JsonDocument.Parse(await client.GetStringAsync("/control/tools")).RootElement.GetProperty("tools")
+            .EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToList();
+        var channels = JsonDocument.Parse(await client.GetStringAsync("/control/channels")).RootElement.GetProperty("channels")
+            .EnumerateArray().Select(t => t.GetProperty("id").GetString()).ToList();
+
+        Assert.Contains("echo", tools);
+        Assert.Contains("files_read", tools);
+        Assert.Contains("good-channel", channels);
+        Assert.Contains("webhook", channels);
+    }
+
+    [Fact]
+    public async Task Inbound_webhook_message_is_routed_to_a_tool_and_the_reply_goes_back_to_the_conversation()
+    {
+        await using var gateway = await StartAsync();
+        using var anonymous = gateway.Client();
+
+        var say = await anonymous.PostAsJsonAsync("/plugins/good-channel/say", new { conversation = "c1", sender = "alice", text = "/echo text=hello" });
+        Assert.Equal(HttpStatusCode.Accepted, say.StatusCode);
+        var denied = await anonymous.PostAsJsonAsync("/plugins/good-channel/say", new { conversation = "c2", sender = "mallory", text = "/echo text=x" });
+        Assert.Equal(HttpStatusCode.Accepted, denied.StatusCode);
+
+        string sent = "";
+        await Poll.UntilAsync(async () =>
+        {
+            sent = await anonymous.GetStringAsync("/plugins/good-channel/sent");
+            return sent.Contains("echo: hello", StringComparison.Ordinal) && sent.Contains("\"c2\"", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(15), "the routed reply and the refusal");
+        Assert.DoesNotContain("echo: x", sent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Channel_send_through_the_control_api()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+
+        var ok = await client.PostAsJsonAsync("/control/channels/good-channel/send", new { conversationId = "c9", text = "from the operator" });
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Contains("from the operator", await gateway.Client().GetStringAsync("/plugins/good-channel/sent"), StringComparison.Ordinal);
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/channels/nope/send", new { conversationId = "c", text = "t" }),
+            HttpStatusCode.NotFound, "channel_not_found");
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/channels/good-channel/send", new { text = "t" }),
+            HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task Webhook_channel_checks_the_hmac_and_the_host_caps_the_body()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client();
+        var body = "{\"text\":\"hi\",\"conversation\":\"x\"}";
+
+        using (var unsigned = new HttpRequestMessage(HttpMethod.Post, "/plugins/webhook/ci") { Content = new StringContent(body, Encoding.UTF8, "application/json") })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(unsigned)).StatusCode);
+        }
+
+        using (var signed = new HttpRequestMessage(HttpMethod.Post, "/plugins/webhook/ci") { Content = new StringContent(body, Encoding.UTF8, "application/json") })
+        {
+            signed.Headers.Add("x-carapace-signature", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(WebhookSecret), Encoding.UTF8.GetBytes(body))));
+            Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(signed)).StatusCode);
+        }
+
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/plugins/webhook/ci", new ByteArrayContent(new byte[300 * 1024])),
+            HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/plugins/no-such-plugin/x", new StringContent("{}")),
+            HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Plugin_endpoints_require_control_auth()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/control/plugins")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/control/tools/echo/invoke", new { text = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync("/control/plugins/good-tool/disable", null)).StatusCode);
+    }
+}
