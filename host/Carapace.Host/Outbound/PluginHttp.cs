@@ -41,7 +41,19 @@ internal sealed class PluginHttp : IPluginHttp
             throw Deny("http capability not granted");
         }
 
-        var uri = OutboundUrl.Parse(request.Url, _http.Policy);
+        Uri uri;
+        try
+        {
+            uri = OutboundUrl.Parse(request.Url, _http.Policy);
+        }
+        catch (OutboundRequestRejectedException ex) when (ex.Code == OutboundErrorCodes.SsrfBlocked)
+        {
+            // A private IP literal or a metadata name is refused while parsing, before any lookup:
+            // audit it like a refusal at connect time.
+            Audit($"{ex.Code}: {ex.Message}");
+            throw;
+        }
+
         if (!IsGranted(uri))
         {
             throw Deny($"{UrlRedaction.Origin(uri)}{PathHint(uri)} is not covered by the plugin's URL grants");

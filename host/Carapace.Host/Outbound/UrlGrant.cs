@@ -126,6 +126,23 @@ internal sealed class UrlGrant
         return hostOk && PathMatches(uri.AbsolutePath);
     }
 
+    /// <summary>True when every URL <paramref name="other"/> admits is also admitted by this pattern.</summary>
+    public bool Covers(UrlGrant other)
+    {
+        var schemeOk = other.Scheme == Scheme || (Scheme == Uri.UriSchemeHttp && other.Scheme == Uri.UriSchemeHttps);
+        if (!schemeOk || (Port is { } port ? other.Port != port : other.Port is not null))
+        {
+            return false;
+        }
+
+        var hostOk = AnyHost
+            || (!other.AnyHost && (AnySubdomain
+                ? other.Host.EndsWith("." + Host, StringComparison.Ordinal) || (other.AnySubdomain && other.Host == Host)
+                : !other.AnySubdomain && other.Host == Host));
+        return hostOk && (PathPrefix == "/" || other.PathPrefix == PathPrefix
+                          || other.PathPrefix.StartsWith(PathPrefix + "/", StringComparison.Ordinal));
+    }
+
     public override string ToString() => Pattern;
 
     private bool PathMatches(string path)

@@ -1,10 +1,10 @@
 using Carapace.Abstractions.Channels;
+using Carapace.Host.Configuration;
 using Carapace.Host.Credentials;
 using Carapace.Host.Outbound;
 using Carapace.Plugins.Runtime;
 using Carapace.Plugins.Services;
 using Carapace.Sandbox;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Carapace.Host.PluginHosting;
@@ -18,12 +18,14 @@ internal sealed class HostPluginServicesFactory(
     PluginHttpFactory http,
     PluginCredentialsFactory credentials,
     IPluginSandboxFactory sandbox,
-    IConfiguration configuration,
+    LoadedConfiguration configuration,
     IServiceProvider services) : IPluginServicesFactory
 {
+    // The loaded root, not the host's IConfiguration: the chained provider behind the latter drops empty
+    // values, and an explicitly empty grant list (a revocation) must stay visible.
     public PluginServices Create(PluginServiceRequest request)
     {
-        var grants = PluginGrants.Resolve(request.PluginId, request.Capabilities, configuration);
+        var grants = PluginGrants.Resolve(request.PluginId, request.Capabilities, configuration.Configuration);
         return new PluginServices(
             http.Create(request.PluginId, grants.Http),
             credentials.Create(request.PluginId, grants.Credentials),

@@ -82,6 +82,23 @@ public sealed class PluginHttpTests
         AssertAudited("greedy", r => r.StartsWith("ssrf_blocked", StringComparison.Ordinal) && !r.Contains("SECRET", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("http://169.254.169.254/latest/meta-data?x=SECRET")]
+    [InlineData("http://localhost/admin?x=SECRET")]
+    [InlineData("http://2130706433/?x=SECRET")]
+    public async Task Private_literals_and_blocked_names_refused_before_lookup_are_audited_too(string url)
+    {
+        using var http = OutboundTestKit.SafeHttp(new FakeResolver());
+        using var factory = Factory(http);
+        var pluginHttp = factory.Create("greedy", ["http://*"]);
+
+        var ex = await Assert.ThrowsAsync<OutboundRequestRejectedException>(() => pluginHttp.SendAsync(
+            new PluginHttpRequest("GET", url), CancellationToken.None));
+
+        Assert.Equal(OutboundErrorCodes.SsrfBlocked, ex.Code);
+        AssertAudited("greedy", r => r.StartsWith("ssrf_blocked", StringComparison.Ordinal) && !r.Contains("SECRET", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Redirect_to_an_ungranted_host_is_denied_before_it_is_contacted()
     {

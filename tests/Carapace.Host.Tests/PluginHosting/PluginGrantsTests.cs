@@ -6,7 +6,7 @@ namespace Carapace.Host.Tests.PluginHosting;
 
 public sealed class PluginGrantsTests
 {
-    private static readonly PluginCapabilities Requested = new(["https://*"], Credentials: true, ["default"], []);
+    private static readonly PluginCapabilities Requested = new(["https://*.example.com", "https://api.example.org/v1"], Credentials: true, ["default"], []);
 
     private static PluginGrants Resolve(string yaml) =>
         PluginGrants.Resolve("demo", Requested, CarapaceConfigLoader.LoadFromText(yaml, "t", null, _ => null).Configuration);
@@ -16,7 +16,7 @@ public sealed class PluginGrantsTests
     {
         var grants = Resolve("plugins: {}\n");
 
-        Assert.Equal(["https://*"], grants.Http);
+        Assert.Equal(["https://api.example.org/v1"], grants.Http); // wildcard hosts are never implicit
         Assert.True(grants.Credentials);
         Assert.Equal(["default"], grants.SubprocessProfiles);
     }
@@ -39,4 +39,27 @@ public sealed class PluginGrantsTests
 
         Assert.False(grants.Credentials);
     }
+
+    [Fact]
+    public void Operator_grant_outside_the_manifest_request_fails_the_plugin()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() =>
+            Resolve("plugins:\n  demo:\n    grants:\n      http: [\"https://evil.test\"]\n"));
+
+        Assert.Contains("outside what the plugin's manifest requests", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://*", "https://a.example.com/x", true)]
+    [InlineData("https://*.example.com", "https://a.example.com/x", true)]
+    [InlineData("https://*.example.com", "https://*.b.example.com", true)]
+    [InlineData("https://*.example.com", "https://example.com", false)]
+    [InlineData("https://*.example.com", "https://*", false)]
+    [InlineData("https://api.example.org/v1", "https://api.example.org/v1/items", true)]
+    [InlineData("https://api.example.org/v1", "https://api.example.org/v10", false)]
+    [InlineData("https://api.example.org", "http://api.example.org", false)]
+    [InlineData("http://api.example.org", "https://api.example.org", true)]
+    [InlineData("https://api.example.org:8443", "https://api.example.org", false)]
+    public void Covers_is_strict_containment(string manifest, string operatorPattern, bool expected) =>
+        Assert.Equal(expected, Carapace.Host.Outbound.UrlGrant.Parse(manifest).Covers(Carapace.Host.Outbound.UrlGrant.Parse(operatorPattern)));
 }

@@ -1,7 +1,7 @@
-using System.Reflection;
-using System.Runtime.ExceptionServices;
 using Carapace.Abstractions.Http;
 using Carapace.Abstractions.Sandbox;
+using Carapace.Host.Audit;
+using Carapace.Host.Outbound;
 using Carapace.Plugins.Services;
 using Carapace.Sandbox;
 using Microsoft.Extensions.Configuration;
@@ -11,32 +11,25 @@ using Microsoft.Extensions.Logging;
 namespace Carapace.Plugins.Tests.Support;
 
 /// <summary>
-/// The host's real plugin services: the outbound guard (<c>Carapace.Host.Outbound.PluginHttpFactory</c> over
+/// The host's real plugin services: the outbound guard (<see cref="PluginHttpFactory"/> over
 /// <c>SafeHttp</c>, registered by <c>AddCarapaceOutbound</c> from the <c>network</c> section) and the sandbox
 /// broker (<see cref="SandboxServiceCollectionExtensions.AddCarapaceSandbox"/> from the <c>sandbox</c> section).
+/// Audit events go to the log so tests can read them.
 /// </summary>
-/// <remarks>
-/// The outbound types are internal to Carapace.Host, which grants InternalsVisibleTo only to its own test
-/// projects, and this suite may not change Carapace.Host. They are therefore reached by name through
-/// reflection, here and nowhere else; a rename fails every fetch test loudly at start. Adding
-/// <c>Carapace.Plugins.Tests</c> to Carapace.Host's InternalsVisibleTo would turn this into plain calls.
-/// </remarks>
 internal sealed class HostServices : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
-    private readonly object _httpFactory;
-    private readonly MethodInfo _createHttp;
+    private readonly PluginHttpFactory _httpFactory;
 
-    private HostServices(ServiceProvider provider, ListLoggerProvider logs, object httpFactory, MethodInfo createHttp)
+    private HostServices(ServiceProvider provider, ListLoggerProvider logs)
     {
         _provider = provider;
         Logs = logs;
-        _httpFactory = httpFactory;
-        _createHttp = createHttp;
+        _httpFactory = provider.GetRequiredService<PluginHttpFactory>();
         Sandboxes = provider.GetRequiredService<IPluginSandboxFactory>();
     }
 
-    /// <summary>Host log lines, audit events included (the interim audit sink writes to the log).</summary>
+    /// <summary>Host log lines, audit events included.</summary>
     public ListLoggerProvider Logs { get; }
 
     public IPluginSandboxFactory Sandboxes { get; }
@@ -45,50 +38,34 @@ internal sealed class HostServices : IAsyncDisposable
     public static HostServices Create(IDictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var host = Assembly.Load(new AssemblyName("Carapace.Host"));
         var services = new ServiceCollection();
         var logs = new ListLoggerProvider();
         services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-        services.AddSingleton(Type("Carapace.Host.Audit.IAuditLog"), Type("Carapace.Host.Audit.LoggingAuditLog"));
-        Invoke(Type("Carapace.Host.Outbound.OutboundServiceCollectionExtensions").GetMethod("AddCarapaceOutbound", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!, null, services, configuration);
+        services.AddSingleton<IAuditLog, LogAuditLog>();
+        services.AddCarapaceOutbound(configuration);
         services.AddCarapaceSandbox(configuration);
-
-        var provider = services.BuildServiceProvider();
-        var factoryType = Type("Carapace.Host.Outbound.PluginHttpFactory");
-        var create = factoryType.GetMethod("Create", [typeof(string), typeof(IEnumerable<string>), typeof(int?)])
-            ?? throw new MissingMethodException(factoryType.FullName, "Create(string, IEnumerable<string>, int?)");
-        return new HostServices(provider, logs, provider.GetRequiredService(factoryType), create);
-
-        Type Type(string name) => host.GetType(name, throwOnError: true)!;
+        return new HostServices(services.BuildServiceProvider(), logs);
     }
 
     /// <summary>What <c>PluginHttpFactory.Create(pluginId, grants)</c> gives the plugin.</summary>
-    public IPluginHttp Http(string pluginId, IReadOnlyList<string> grants) =>
-        (IPluginHttp)Invoke(_createHttp, _httpFactory, pluginId, grants, null)!;
+    public IPluginHttp Http(string pluginId, IReadOnlyList<string> grants) => _httpFactory.Create(pluginId, grants);
 
     public IPluginSandbox Sandbox(string pluginId, IReadOnlyList<string> profiles) => Sandboxes.Create(pluginId, profiles);
 
     /// <summary>
     /// Plugin services granting what the operator wrote under <c>plugins:&lt;id&gt;:grants</c> in
-    /// <paramref name="settings"/> (<c>http</c> URL patterns, <c>subprocess</c> profiles), everything else
-    /// denied. It stands in for the host's grant resolution (docs/plugin-development.md, "Grants") with
-    /// explicit operator grants only.
+    /// <paramref name="settings"/> (<c>http</c> URL patterns, <c>subprocess</c> profiles), everything else denied.
     /// </summary>
     public IPluginServicesFactory Granting(IDictionary<string, string?> settings) => new GrantingFactory(this, settings);
 
     public async ValueTask DisposeAsync() => await _provider.DisposeAsync();
 
-    private static object? Invoke(MethodInfo method, object? target, params object?[] args)
+    /// <summary>Writes audit events to the log as "audit &lt;event&gt; {data}".</summary>
+    private sealed class LogAuditLog(ILogger<LogAuditLog> logger) : IAuditLog
     {
-        try
-        {
-            return method.Invoke(target, args);
-        }
-        catch (TargetInvocationException ex) when (ex.InnerException is not null)
-        {
-            ExceptionDispatchInfo.Throw(ex.InnerException);
-            throw;
-        }
+        public void Write(string eventName, IReadOnlyDictionary<string, object?> data) =>
+            logger.LogInformation("audit {AuditEvent} {AuditData}", eventName,
+                string.Join(", ", data.Select(kv => $"{kv.Key}={kv.Value}")));
     }
 
     private sealed class GrantingFactory(HostServices host, IDictionary<string, string?> settings) : IPluginServicesFactory
