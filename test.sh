@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-for setup in tests/setup/*.sh; do
+for setup in tests/setup/[0-9]*.sh; do
   [ -e "$setup" ] || continue
   echo "== setup: $setup"
   bash "$setup"

@@ -38,7 +38,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
         var isRoot = OperatingSystem.IsLinux() && LinuxNative.GetEuid() == 0;
         if (isRoot && options.SwitchUserWhenRoot)
         {
-            _uids = new RunUidPool(options.RunUidBase, options.RunUidCount);
+            _uids = new RunUidPool(options.RunUidBase, options.RunUidCount, Path.Combine(_scratch.Root, ".uids"));
         }
 
         string? reason = null;
