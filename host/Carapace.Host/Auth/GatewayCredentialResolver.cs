@@ -3,32 +3,58 @@ using Carapace.Host.Gateway;
 namespace Carapace.Host.Auth;
 
 /// <summary>
-/// Decides the auth mode and secret (upstream rules): secrets come from <c>CARAPACE_GATEWAY_TOKEN</c> /
-/// <c>CARAPACE_GATEWAY_PASSWORD</c> first, then <c>gateway.auth.token</c> / <c>.password</c>, then an
-/// optional store lookup. With no mode set, a password wins if one resolves, otherwise token mode.
+/// Decides the auth mode and secret (upstream rules), for the gateway and for <c>cara</c> alike: secrets
+/// come from <c>CARAPACE_GATEWAY_TOKEN</c> / <c>CARAPACE_GATEWAY_PASSWORD</c> first, then
+/// <c>gateway.auth.token</c> / <c>.password</c>, then an optional store lookup (<c>gateway:token:default</c> /
+/// <c>gateway:password:default</c>). With no mode set, a password wins if one resolves, otherwise token mode.
 /// </summary>
 internal static class GatewayCredentialResolver
 {
     public const string TokenVariable = "CARAPACE_GATEWAY_TOKEN";
     public const string PasswordVariable = "CARAPACE_GATEWAY_PASSWORD";
+    public const string TokenStoreKey = "gateway:token:default";
+    public const string PasswordStoreKey = "gateway:password:default";
 
+    /// <summary>The gateway's view: the mode and a digest of the secret.</summary>
     public static GatewayCredentials Resolve(
         GatewaySettings settings,
         Func<string, string?> getEnv,
         Func<string, string?>? storeLookup,
         Action<string>? warn)
     {
-        var token = Find(getEnv(TokenVariable), TokenVariable, settings.ConfigToken, "gateway.auth.token", storeLookup, "gateway:token:default");
-        var password = Find(getEnv(PasswordVariable), PasswordVariable, settings.ConfigPassword, "gateway.auth.password", storeLookup, "gateway:password:default");
+        var resolved = ResolveSecret(settings.AuthMode, settings.ConfigToken, settings.ConfigPassword, getEnv, storeLookup, warn);
+        return new GatewayCredentials(resolved.Mode, resolved.Secret, resolved.Source);
+    }
 
-        switch (settings.AuthMode)
+    /// <summary>
+    /// The mode and the secret itself: <c>cara</c> presents exactly what the gateway, resolving the same
+    /// sources, will expect. <paramref name="storeLookup"/> is called only for a kind that neither the
+    /// environment nor the configuration provides.
+    /// </summary>
+    public static ResolvedGatewaySecret ResolveSecret(
+        GatewayAuthMode? mode,
+        string? configToken,
+        string? configPassword,
+        Func<string, string?> getEnv,
+        Func<string, string?>? storeLookup,
+        Action<string>? warn)
+    {
+        if (mode == GatewayAuthMode.None)
         {
-            case GatewayAuthMode.None:
-                return new GatewayCredentials(GatewayAuthMode.None, null, null);
+            return new ResolvedGatewaySecret(GatewayAuthMode.None, null, null);
+        }
+
+        var token = mode == GatewayAuthMode.Password ? default
+            : Find(getEnv(TokenVariable), TokenVariable, configToken, "gateway.auth.token", storeLookup, TokenStoreKey);
+        var password = mode == GatewayAuthMode.Token ? default
+            : Find(getEnv(PasswordVariable), PasswordVariable, configPassword, "gateway.auth.password", storeLookup, PasswordStoreKey);
+
+        switch (mode)
+        {
             case GatewayAuthMode.Token:
-                return new GatewayCredentials(GatewayAuthMode.Token, token.Secret, token.Source);
+                return new ResolvedGatewaySecret(GatewayAuthMode.Token, token.Secret, token.Source);
             case GatewayAuthMode.Password:
-                return new GatewayCredentials(GatewayAuthMode.Password, password.Secret, password.Source);
+                return new ResolvedGatewaySecret(GatewayAuthMode.Password, password.Secret, password.Source);
         }
 
         if (password.Secret is not null)
@@ -39,10 +65,10 @@ internal static class GatewayCredentialResolver
                              "password mode wins. Set gateway.auth.mode to choose explicitly.");
             }
 
-            return new GatewayCredentials(GatewayAuthMode.Password, password.Secret, password.Source);
+            return new ResolvedGatewaySecret(GatewayAuthMode.Password, password.Secret, password.Source);
         }
 
-        return new GatewayCredentials(GatewayAuthMode.Token, token.Secret, token.Source);
+        return new ResolvedGatewaySecret(GatewayAuthMode.Token, token.Secret, token.Source);
     }
 
     private static (string? Secret, string? Source) Find(
@@ -61,4 +87,10 @@ internal static class GatewayCredentialResolver
         var stored = store?.Invoke(storeKey);
         return string.IsNullOrWhiteSpace(stored) ? (null, null) : (stored, $"credential store ({storeKey})");
     }
+}
+
+/// <summary>A resolved gateway secret and where it came from. <see cref="ToString"/> never prints the secret.</summary>
+internal sealed record ResolvedGatewaySecret(GatewayAuthMode Mode, string? Secret, string? Source)
+{
+    public override string ToString() => $"{Mode} secret from {Source ?? "nowhere"}";
 }

@@ -69,4 +69,52 @@ public sealed class GatewayCredentialResolverTests
         Assert.True(credentials.Matches("cfg"));
         Assert.Equal("gateway.auth.token", credentials.Source);
     }
+
+    private static Func<string, string?> Store(params (string Key, string Value)[] pairs) =>
+        key => pairs.FirstOrDefault(p => p.Key == key).Value;
+
+    [Fact]
+    public void Environment_wins_over_configuration_and_store()
+    {
+        var credentials = GatewayCredentialResolver.Resolve(Settings(token: "from-config"), Env(("CARAPACE_GATEWAY_TOKEN", "from-env")),
+            Store(("gateway:token:default", "from-store")), null);
+
+        Assert.True(credentials.Matches("from-env"));
+        Assert.False(credentials.Matches("from-config"));
+        Assert.Equal("CARAPACE_GATEWAY_TOKEN", credentials.Source);
+    }
+
+    [Fact]
+    public void Configuration_wins_over_the_store()
+    {
+        var credentials = GatewayCredentialResolver.Resolve(Settings(token: "from-config"), Env(),
+            Store(("gateway:token:default", "from-store")), null);
+
+        Assert.True(credentials.Matches("from-config"));
+        Assert.Equal("gateway.auth.token", credentials.Source);
+    }
+
+    [Fact]
+    public void Store_is_not_asked_for_a_kind_the_environment_or_configuration_provides()
+    {
+        var asked = new List<string>();
+
+        var resolved = GatewayCredentialResolver.ResolveSecret(null, null, "cfg-password", Env(("CARAPACE_GATEWAY_TOKEN", "t")),
+            key => { asked.Add(key); return null; }, null);
+
+        Assert.Empty(asked);
+        Assert.Equal((GatewayAuthMode.Password, "cfg-password", "gateway.auth.password"), (resolved.Mode, resolved.Secret, resolved.Source));
+        Assert.DoesNotContain("cfg-password", resolved.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_stored_password_beats_an_environment_token_when_no_mode_is_set()
+    {
+        var credentials = GatewayCredentialResolver.Resolve(Settings(), Env(("CARAPACE_GATEWAY_TOKEN", "env-token")),
+            Store(("gateway:password:default", "stored-password")), null);
+
+        Assert.Equal(GatewayAuthMode.Password, credentials.Mode);
+        Assert.True(credentials.Matches("stored-password"));
+        Assert.Equal("credential store (gateway:password:default)", credentials.Source);
+    }
 }
