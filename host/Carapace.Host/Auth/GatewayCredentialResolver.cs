@@ -5,8 +5,10 @@ namespace Carapace.Host.Auth;
 /// <summary>
 /// Decides the auth mode and secret (upstream rules), for the gateway and for <c>cara</c> alike: secrets
 /// come from <c>CARAPACE_GATEWAY_TOKEN</c> / <c>CARAPACE_GATEWAY_PASSWORD</c> first, then
-/// <c>gateway.auth.token</c> / <c>.password</c>, then an optional store lookup (<c>gateway:token:default</c> /
-/// <c>gateway:password:default</c>). With no mode set, a password wins if one resolves, otherwise token mode.
+/// <c>gateway.auth.token</c> / <c>.password</c>. With no mode set, a password wins if one resolves,
+/// otherwise token mode. Only when neither the environment nor the configuration provides a secret the
+/// mode can use is the credential store asked (<c>gateway:token:default</c> / <c>gateway:password:default</c>),
+/// so the environment always wins over the store, whichever kind each holds.
 /// </summary>
 internal static class GatewayCredentialResolver
 {
@@ -28,8 +30,9 @@ internal static class GatewayCredentialResolver
 
     /// <summary>
     /// The mode and the secret itself: <c>cara</c> presents exactly what the gateway, resolving the same
-    /// sources, will expect. <paramref name="storeLookup"/> is called only for a kind that neither the
-    /// environment nor the configuration provides.
+    /// sources, will expect. <paramref name="storeLookup"/> is called only when the environment and the
+    /// configuration provide no secret the mode can use (so <c>cara</c> with CARAPACE_GATEWAY_TOKEN set
+    /// never opens the store).
     /// </summary>
     public static ResolvedGatewaySecret ResolveSecret(
         GatewayAuthMode? mode,
@@ -44,10 +47,15 @@ internal static class GatewayCredentialResolver
             return new ResolvedGatewaySecret(GatewayAuthMode.None, null, null);
         }
 
-        var token = mode == GatewayAuthMode.Password ? default
-            : Find(getEnv(TokenVariable), TokenVariable, configToken, "gateway.auth.token", storeLookup, TokenStoreKey);
-        var password = mode == GatewayAuthMode.Token ? default
-            : Find(getEnv(PasswordVariable), PasswordVariable, configPassword, "gateway.auth.password", storeLookup, PasswordStoreKey);
+        var usesToken = mode != GatewayAuthMode.Password;
+        var usesPassword = mode != GatewayAuthMode.Token;
+        var token = usesToken ? Find(getEnv(TokenVariable), TokenVariable, configToken, "gateway.auth.token") : default;
+        var password = usesPassword ? Find(getEnv(PasswordVariable), PasswordVariable, configPassword, "gateway.auth.password") : default;
+        if (token.Secret is null && password.Secret is null && storeLookup is not null)
+        {
+            token = usesToken ? Stored(storeLookup, TokenStoreKey) : default;
+            password = usesPassword ? Stored(storeLookup, PasswordStoreKey) : default;
+        }
 
         switch (mode)
         {
@@ -71,22 +79,13 @@ internal static class GatewayCredentialResolver
         return new ResolvedGatewaySecret(GatewayAuthMode.Token, token.Secret, token.Source);
     }
 
-    private static (string? Secret, string? Source) Find(
-        string? env, string envName, string? config, string configKey, Func<string, string?>? store, string storeKey)
-    {
-        if (!string.IsNullOrWhiteSpace(env))
-        {
-            return (env, envName);
-        }
+    private static (string? Secret, string? Source) Find(string? env, string envName, string? config, string configKey) =>
+        !string.IsNullOrWhiteSpace(env) ? (env, envName)
+        : config is not null ? (config, configKey)
+        : (null, null);
 
-        if (config is not null)
-        {
-            return (config, configKey);
-        }
-
-        var stored = store?.Invoke(storeKey);
-        return string.IsNullOrWhiteSpace(stored) ? (null, null) : (stored, $"credential store ({storeKey})");
-    }
+    private static (string? Secret, string? Source) Stored(Func<string, string?> store, string key) =>
+        store(key) is { } stored && !string.IsNullOrWhiteSpace(stored) ? (stored, $"credential store ({key})") : (null, null);
 }
 
 /// <summary>A resolved gateway secret and where it came from. <see cref="ToString"/> never prints the secret.</summary>

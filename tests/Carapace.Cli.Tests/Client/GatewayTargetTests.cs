@@ -83,11 +83,10 @@ public sealed class GatewayTargetTests : IDisposable
     }
 
     [Fact]
-    public async Task A_stored_password_beats_an_environment_token_exactly_as_on_the_gateway()
+    public async Task Cara_and_the_gateway_pick_the_same_secret_from_the_same_sources()
     {
-        // Upstream's rule, which the gateway applies: with no mode set, a password that resolves wins.
+        await StoreAsync("gateway:token:default", "stored-token");
         await StoreAsync("gateway:password:default", "stored-password");
-        _env["CARAPACE_GATEWAY_TOKEN"] = "env-token";
         var settings = new GatewaySettings
         {
             BindAddress = System.Net.IPAddress.Loopback, BindText = "loopback", Port = 18789,
@@ -95,14 +94,19 @@ public sealed class GatewayTargetTests : IDisposable
         };
         await using var services = LocalServices.Open(null, Env);
         var store = services.Get<ICredentialStore>();
-        var gateway = GatewayCredentialResolver.Resolve(settings, Env,
+        GatewayCredentials Gateway() => GatewayCredentialResolver.Resolve(settings, Env,
             key => store.GetAsync(CredentialKey.Parse(key), CancellationToken.None).GetAwaiter().GetResult(), null);
 
-        var credential = Resolve().Credential;
+        // Only the store: a stored password wins over a stored token (upstream's rule), on both sides.
+        Assert.Equal("stored-password", Resolve().Credential);
+        Assert.Equal(GatewayAuthMode.Password, Gateway().Mode);
+        Assert.True(Gateway().Matches("stored-password"));
 
-        Assert.Equal("stored-password", credential);
-        Assert.Equal(GatewayAuthMode.Password, gateway.Mode);
-        Assert.True(gateway.Matches(credential!));
+        // An environment token: the store is not consulted at all, on both sides.
+        _env["CARAPACE_GATEWAY_TOKEN"] = "env-token";
+        Assert.Equal("env-token", Resolve().Credential);
+        Assert.Equal(GatewayAuthMode.Token, Gateway().Mode);
+        Assert.True(Gateway().Matches("env-token"));
     }
 
     [Theory]

@@ -95,26 +95,57 @@ public sealed class GatewayCredentialResolverTests
     }
 
     [Fact]
-    public void Store_is_not_asked_for_a_kind_the_environment_or_configuration_provides()
+    public void Store_is_not_asked_when_the_environment_or_configuration_provides_a_secret()
     {
         var asked = new List<string>();
+        string? Store(string key)
+        {
+            asked.Add(key);
+            return "stored";
+        }
 
-        var resolved = GatewayCredentialResolver.ResolveSecret(null, null, "cfg-password", Env(("CARAPACE_GATEWAY_TOKEN", "t")),
-            key => { asked.Add(key); return null; }, null);
+        var fromConfig = GatewayCredentialResolver.ResolveSecret(null, null, "cfg-password", Env(), Store, null);
+        var fromEnv = GatewayCredentialResolver.ResolveSecret(null, null, null, Env(("CARAPACE_GATEWAY_TOKEN", "t")), Store, null);
 
         Assert.Empty(asked);
-        Assert.Equal((GatewayAuthMode.Password, "cfg-password", "gateway.auth.password"), (resolved.Mode, resolved.Secret, resolved.Source));
-        Assert.DoesNotContain("cfg-password", resolved.ToString(), StringComparison.Ordinal);
+        Assert.Equal((GatewayAuthMode.Password, "cfg-password", "gateway.auth.password"), (fromConfig.Mode, fromConfig.Secret, fromConfig.Source));
+        Assert.Equal((GatewayAuthMode.Token, "t", "CARAPACE_GATEWAY_TOKEN"), (fromEnv.Mode, fromEnv.Secret, fromEnv.Source));
+        Assert.DoesNotContain("cfg-password", fromConfig.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_stored_password_beats_an_environment_token_when_no_mode_is_set()
+    public void An_environment_token_wins_over_a_stored_password()
     {
         var credentials = GatewayCredentialResolver.Resolve(Settings(), Env(("CARAPACE_GATEWAY_TOKEN", "env-token")),
             Store(("gateway:password:default", "stored-password")), null);
 
+        Assert.Equal(GatewayAuthMode.Token, credentials.Mode);
+        Assert.True(credentials.Matches("env-token"));
+        Assert.Equal("CARAPACE_GATEWAY_TOKEN", credentials.Source);
+    }
+
+    [Fact]
+    public void Stored_password_wins_over_a_stored_token_when_nothing_else_is_set()
+    {
+        var warnings = new List<string>();
+
+        var credentials = GatewayCredentialResolver.Resolve(Settings(), Env(),
+            Store(("gateway:token:default", "stored-token"), ("gateway:password:default", "stored-password")), warnings.Add);
+
         Assert.Equal(GatewayAuthMode.Password, credentials.Mode);
         Assert.True(credentials.Matches("stored-password"));
-        Assert.Equal("credential store (gateway:password:default)", credentials.Source);
+        Assert.Single(warnings);
+    }
+
+    [Fact]
+    public void Explicit_mode_asks_the_store_only_for_its_own_kind()
+    {
+        var asked = new List<string>();
+
+        var credentials = GatewayCredentialResolver.Resolve(Settings(GatewayAuthMode.Token), Env(("CARAPACE_GATEWAY_PASSWORD", "p")),
+            key => { asked.Add(key); return "stored-token"; }, null);
+
+        Assert.Equal(["gateway:token:default"], asked);
+        Assert.True(credentials.Matches("stored-token"));
     }
 }
