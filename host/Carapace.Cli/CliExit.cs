@@ -10,4 +10,7 @@ internal static class CliExit
 
     /// <summary>The configuration is invalid.</summary>
     public const int ConfigError = 2;
+
+    /// <summary>A flag is invalid (e.g. <c>--port 99999</c>); the same code as a configuration error.</summary>
+    public const int UsageError = 2;
 }

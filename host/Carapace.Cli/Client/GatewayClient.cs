@@ -16,19 +16,30 @@ internal sealed class GatewayClient : IDisposable
     private readonly HttpClient _http;
 
     public GatewayClient(GatewayTarget target, TimeSpan? timeout = null)
+        : this(target, CreateHandler(target), timeout)
+    {
+    }
+
+    /// <summary>Over a given handler: a seam for tests of what the client sends.</summary>
+    internal GatewayClient(GatewayTarget target, HttpMessageHandler handler, TimeSpan? timeout = null)
     {
         Target = target;
+        _http = new HttpClient(handler)
+        {
+            BaseAddress = target.BaseAddress,
+            Timeout = timeout ?? TimeSpan.FromSeconds(30),
+        };
+    }
+
+    private static SocketsHttpHandler CreateHandler(GatewayTarget target)
+    {
         var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false };
         if (target.UseTls)
         {
             handler.SslOptions = TlsOptions(target);
         }
 
-        _http = new HttpClient(handler)
-        {
-            BaseAddress = target.BaseAddress,
-            Timeout = timeout ?? TimeSpan.FromSeconds(30),
-        };
+        return handler;
     }
 
     public GatewayTarget Target { get; }

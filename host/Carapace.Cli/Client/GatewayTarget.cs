@@ -48,6 +48,13 @@ internal sealed record GatewayTarget(string Host, int Port, string? Credential, 
         Func<string, string?> getEnv, TlsChoice? tls = null)
     {
         tls ??= TlsChoice.None;
+        // Flags first: a bad --host or --port is a usage error before any file or store is opened.
+        var (hostName, urlScheme, urlPort) = ParseHost(host);
+        if ((port ?? urlPort) is { } explicitPort)
+        {
+            CheckPort(explicitPort);
+        }
+
         GatewaySettings? settings = null;
         try
         {
@@ -68,14 +75,7 @@ internal sealed record GatewayTarget(string Host, int Port, string? Credential, 
             throw new CliException($"configuration error: {ex.Message}", CliExit.ConfigError);
         }
 
-        var credential = !string.IsNullOrWhiteSpace(token) ? token.Trim()
-            : NonBlank(getEnv(GatewayCredentialResolver.TokenVariable))
-              ?? NonBlank(getEnv(GatewayCredentialResolver.PasswordVariable))
-              ?? settings?.ConfigToken
-              ?? settings?.ConfigPassword
-              ?? FromStore(configPath, getEnv);
-
-        var (hostName, urlScheme, urlPort) = ParseHost(host);
+        var credential = !string.IsNullOrWhiteSpace(token) ? token.Trim() : ResolveCredential(settings, configPath, getEnv);
         var configTls = settings?.Security.Tls ?? TlsSettings.Off;
         var useTls = urlScheme switch
         {
@@ -98,7 +98,7 @@ internal sealed record GatewayTarget(string Host, int Port, string? Credential, 
             caPath = File.Exists(stateCert) ? stateCert : null;
         }
 
-        return new GatewayTarget(hostName, port ?? urlPort ?? settings?.Port ?? GatewaySettings.DefaultPort, credential, allowPlaintext)
+        return new GatewayTarget(hostName, ResolvePort(port, urlPort, settings), credential, allowPlaintext)
         {
             UseTls = useTls,
             CaPath = caPath,
@@ -106,51 +106,90 @@ internal sealed record GatewayTarget(string Host, int Port, string? Credential, 
         };
     }
 
+    private static int ResolvePort(int? flag, int? fromUrl, GatewaySettings? settings)
+    {
+        if ((flag ?? fromUrl) is { } explicitPort)
+        {
+            return CheckPort(explicitPort);
+        }
+
+        return settings?.Port switch
+        {
+            null => GatewaySettings.DefaultPort,
+            0 => throw new CliException(
+                "the configuration sets gateway.port: 0 (the gateway picks a free port at start); pass the port it logged with --port",
+                CliExit.UsageError),
+            var configured => configured.Value,
+        };
+    }
+
+    private static int CheckPort(int port) => port is >= 1 and <= 65535 ? port
+        : throw new CliException($"--port: must be between 1 and 65535 (got {port})", CliExit.UsageError);
+
     private static (string Host, string? Scheme, int? Port) ParseHost(string host)
     {
         if (!host.Contains("://", StringComparison.Ordinal))
         {
-            return (host, null, null);
+            // A bare name or address; IPv6 may come bracketed ("[::1]") or not.
+            var bare = host.Trim();
+            var unbracketed = bare.StartsWith('[') && bare.EndsWith(']') ? bare[1..^1] : bare;
+            return Uri.CheckHostName(unbracketed) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6
+                ? (unbracketed, null, null)
+                : throw new CliException(
+                    $"--host: expected a host name, an IP address or http(s)://HOST[:PORT] (got '{Output.Terminal.Safe(host)}')", CliExit.UsageError);
         }
 
         if (!Uri.TryCreate(host, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || uri.AbsolutePath is not ("/" or ""))
         {
-            throw new CliException($"--host: expected a host name, an IP address or http(s)://HOST[:PORT] (got '{host}')", CliExit.ConfigError);
+            throw new CliException(
+                $"--host: expected a host name, an IP address or http(s)://HOST[:PORT] (got '{Output.Terminal.Safe(host)}')", CliExit.UsageError);
         }
 
         return (uri.Host.Trim('[', ']'), uri.Scheme, uri.IsDefaultPort && !host.Contains($":{uri.Port}", StringComparison.Ordinal) ? null : uri.Port);
     }
 
-    // Last resort, as upstream: the secret `cara credentials set gateway:token:default` stored.
-    private static string? FromStore(string? configPath, Func<string, string?> getEnv)
+    /// <summary>
+    /// The secret the gateway will expect, by the gateway's own rules (<see cref="GatewayCredentialResolver"/>):
+    /// environment, then configuration, then the credential store, and a password wins over a token. A
+    /// gateway in mode <c>none</c> ignores the header, so whatever is configured is sent as for token mode.
+    /// </summary>
+    private static string? ResolveCredential(GatewaySettings? settings, string? configPath, Func<string, string?> getEnv)
     {
-        LocalServices? services = null;
-        try
-        {
-            services = LocalServices.Open(configPath, getEnv);
-            var store = services.Get<Carapace.Host.Credentials.ICredentialStore>();
-            foreach (var key in new[] { "gateway:token:default", "gateway:password:default" })
-            {
-                var value = store.GetAsync(Carapace.Host.Credentials.CredentialKey.Parse(key), CancellationToken.None).GetAwaiter().GetResult();
-                if (!string.IsNullOrEmpty(value))
-                {
-                    return value;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is Carapace.Abstractions.Credentials.CredentialException or ConfigurationException)
-        {
-            Console.Error.WriteLine($"warning: could not read the gateway secret from the credential store: {ex.Message}");
-        }
-        finally
-        {
-            // Some store backends are async-disposable only; this runs once per CLI invocation.
-            services?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-
-        return null;
+        using var store = new LazyStore(configPath, getEnv);
+        var mode = settings?.AuthMode == GatewayAuthMode.None ? null : settings?.AuthMode;
+        return GatewayCredentialResolver.ResolveSecret(mode, settings?.ConfigToken, settings?.ConfigPassword, getEnv, store.Read, warn: null).Secret;
     }
 
-    private static string? NonBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    /// <summary>The local credential store, opened on the first lookup only (opening it may probe D-Bus).</summary>
+    private sealed class LazyStore(string? configPath, Func<string, string?> getEnv) : IDisposable
+    {
+        private LocalServices? _services;
+        private bool _failed;
+
+        public string? Read(string key)
+        {
+            if (_failed)
+            {
+                return null;
+            }
+
+            try
+            {
+                _services ??= LocalServices.Open(configPath, getEnv);
+                var store = _services.Get<Carapace.Host.Credentials.ICredentialStore>();
+                return store.GetAsync(Carapace.Host.Credentials.CredentialKey.Parse(key), CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is Carapace.Abstractions.Credentials.CredentialException or ConfigurationException)
+            {
+                _failed = true;
+                Console.Error.WriteLine($"warning: could not read the gateway secret from the credential store: {ex.Message}");
+                return null;
+            }
+        }
+
+        // Some store backends are async-disposable only; this runs once per CLI invocation.
+        public void Dispose() => _services?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Carapace.Abstractions.Credentials;
 using Carapace.Host.Credentials;
+using Carapace.Host.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,6 +14,14 @@ namespace Carapace.Host.Api;
 /// </summary>
 internal static class CredentialsApi
 {
+    /// <summary>
+    /// Room for the largest value the store accepts (64 KiB of UTF-8) in the worst JSON spelling, where
+    /// every byte is a control character escaped as <c>\u00XX</c> (6 bytes), plus the envelope. The
+    /// default control-route cap (256 KiB) would turn such a valid value into a 413; anything larger
+    /// than the store's limit is still refused, by the store, as <c>credential_value_too_large</c>.
+    /// </summary>
+    internal const long MaxPutBodyBytes = CredentialStore.MaxValueBytes * 6 + 1024;
+
     public static IEndpointRouteBuilder MapCredentials(this IEndpointRouteBuilder control)
     {
         control.MapGet("/credentials", async (ICredentialStore store, CancellationToken ct) =>
@@ -39,7 +48,8 @@ internal static class CredentialsApi
 
                 await store.SetAsync(parsed, value, ct);
                 return Results.Ok(new { ok = true, key = parsed.ToString() });
-            }));
+            }))
+            .WithBodyLimit(MaxPutBodyBytes);
 
         control.MapDelete("/credentials/{key}", async (string key, ICredentialStore store, CancellationToken ct) =>
             await Guard(async () =>

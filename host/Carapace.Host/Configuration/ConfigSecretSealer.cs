@@ -19,9 +19,17 @@ internal static class ConfigSecretSealer
             throw new ConfigurationException(new ConfigError(dottedKey, "is not set in this file; add it first, then encrypt it", path));
         }
 
-        if (ConfigSecretEnvelope.IsVersionedEnvelope(value.Value))
+        if (ConfigSecretEnvelope.IsEnvelope(value.Value))
         {
             return SealOutcome.AlreadySealed;
+        }
+
+        if (ConfigSecretEnvelope.IsVersionedEnvelope(value.Value))
+        {
+            // An enc:v1/enc:v3 value would fail at load; calling it "sealed" would hide that.
+            throw new ConfigurationException(new ConfigError(dottedKey,
+                "holds an unsupported secret envelope: only enc:v2 is supported. Put the plaintext back, then run `cara config encrypt` again",
+                path, value.Line, value.Column));
         }
 
         if (value.Value.Contains("${", StringComparison.Ordinal))

@@ -75,12 +75,22 @@ internal sealed class SettingsReader(LoadedConfiguration config)
             .ToList();
     }
 
-    /// <summary>Records a problem with <paramref name="key"/>, located where the key was set.</summary>
+    /// <summary>
+    /// Records a problem with <paramref name="key"/>, located where the key was set (for a section or a
+    /// list, where its first value was set).
+    /// </summary>
     public void Fail(string key, string message)
     {
-        var at = Config.Locate(key);
+        var at = Config.Locate(key) ?? Config.Values
+            .Where(kv => kv.Key.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase))
+            .Select(kv => kv.Value)
+            .OrderBy(v => v.Line)
+            .FirstOrDefault();
         _errors.Add(new ConfigError(key.Replace(':', '.'), message, at?.Source, at?.Line, at?.Column));
     }
+
+    /// <summary>Records a problem that names no single key, located at the configuration file.</summary>
+    public void FailUnlocated(string message) => _errors.Add(new ConfigError(null, message, Config.FilePath));
 
     public void ThrowIfInvalid()
     {

@@ -113,7 +113,8 @@ internal sealed class CredentialBackendSelector : ICredentialBackendSource, IAsy
         new(_environment, _options.SecretService, _loggers.CreateLogger<SecretServiceCredentialBackend>());
 
     private EncryptedFileCredentialBackend? CreateEncryptedFile() =>
-        _environment.ConfigPassword is { } password ? new EncryptedFileCredentialBackend(_state, password) : null;
+        // The lock wait is part of the operation, so it gets the operation's timeout.
+        _environment.ConfigPassword is { } password ? new EncryptedFileCredentialBackend(_state, password, _options.Timeout) : null;
 
     public async ValueTask DisposeAsync()
     {

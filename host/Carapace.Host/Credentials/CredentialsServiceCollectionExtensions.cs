@@ -10,7 +10,7 @@ namespace Carapace.Host.Credentials;
 internal static class CredentialsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="ICredentialStore"/>, <see cref="PluginCredentialsFactory"/>, <see cref="GatewaySecretResolver"/>,
+    /// Adds <see cref="ICredentialStore"/>, <see cref="PluginCredentialsFactory"/>,
     /// <see cref="PlaintextCredentialScanner"/> and the start-up check (a hosted service that refuses start on
     /// plaintext credentials). Binds the <c>credentials</c> section. Registers defaults, unless already
     /// registered, for <see cref="StateDirectory"/> (from the environment), <see cref="TimeProvider"/>,
@@ -36,7 +36,6 @@ internal static class CredentialsServiceCollectionExtensions
         services.TryAddSingleton<ICredentialStore, CredentialStore>();
         services.TryAddSingleton<PluginCredentialLimiter>();
         services.TryAddSingleton<PluginCredentialsFactory>();
-        services.TryAddSingleton<GatewaySecretResolver>();
         services.TryAddSingleton<PlaintextCredentialScanner>();
         services.AddHostedService<CredentialsStartupCheck>();
         return services;

@@ -64,6 +64,24 @@ internal sealed class EncryptedFileCredentialBackend : ICredentialBackend
             return true;
         }, cancellationToken);
 
+    // The Argon2id derivation (~100 ms, far more on a loaded machine) is cached per process. Doing it
+    // before taking the cross-process lock keeps the lock held for the read-modify-write only, so N
+    // writers queue behind N short critical sections rather than N key derivations. Problems with the
+    // file are left for the locked read to report.
+    private void WarmKey()
+    {
+        try
+        {
+            TryLoad();
+        }
+        catch (Carapace.Abstractions.Credentials.CredentialException)
+        {
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     private EncryptedCredentialFile? TryLoad()
     {
         byte[] data;
@@ -89,6 +107,7 @@ internal sealed class EncryptedFileCredentialBackend : ICredentialBackend
         try
         {
             _state.EnsureSubdirectory("credentials");
+            WarmKey();
             using var fileLock = await CrossProcessFileLock.AcquireAsync(LockPath, _lockTimeout, cancellationToken);
             return action();
         }

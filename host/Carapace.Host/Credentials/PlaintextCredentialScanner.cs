@@ -11,12 +11,13 @@ namespace Carapace.Host.Credentials;
 /// <list type="bullet">
 /// <item>Plaintext credential shapes outside <c>plugins/</c>: <c>credentials.json</c>, <c>creds.json</c>,
 /// <c>oauth.json</c>, <c>secrets.json</c>, <c>auth*.json</c> and <c>*-pairing.json</c> holding a bare secret
-/// (a non-empty string under a token/password/secret/apiKey-like name that is not an <c>enc:v2</c>
-/// envelope; a file that cannot be parsed cannot be checked and counts too), and non-empty
+/// (under a token/password/secret/apiKey-like name: a non-empty string that is not an <c>enc:v2</c>
+/// envelope, a number, or an array of those; a file that cannot be parsed cannot be checked and counts too), and non-empty
 /// <c>*.token</c> / <c>token</c> files. Each refuses start, naming the file and the fix.</item>
 /// <item>Permissions: group/other bits on any directory (0700 expected) or file (0600 expected) are
 /// removed and reported, or — with <c>credentials.tightenPermissions: false</c>, or when chmod fails —
-/// refuse start. Symbolic links are neither followed nor changed.</item>
+/// refuse start. Symbolic links are neither followed nor changed; one named like a credential file
+/// refuses start, since what it points to cannot be checked.</item>
 /// </list>
 /// </summary>
 internal sealed class PlaintextCredentialScanner
@@ -89,6 +90,16 @@ internal sealed class PlaintextCredentialScanner
         {
             if (entry.LinkTarget is not null)
             {
+                // Links are never followed (the target may be anywhere), so one named like a credential
+                // file cannot be checked: refuse it rather than let a plaintext secret hide behind it.
+                if (!insidePlugins && IsCredentialShape(entry.Name.ToLowerInvariant(), out _))
+                {
+                    findings.Add(new StateFinding(entry.FullName, StateFindingKind.PlaintextCredential,
+                        $"is a symbolic link (to {entry.LinkTarget}) named like a plaintext credential file; links are not followed, so it cannot be checked.",
+                        "replace the link with the secret in the credential store (`cara credentials set <kind:scope:id>`), then delete the link",
+                        RefusesStart: true));
+                }
+
                 continue;
             }
 
@@ -155,12 +166,7 @@ internal sealed class PlaintextCredentialScanner
 
     private static void CheckPlaintext(FileInfo file, List<StateFinding> findings)
     {
-        var name = file.Name.ToLowerInvariant();
-        var isJsonShape = JsonShapes.Contains(name) ||
-                          (name.StartsWith("auth", StringComparison.Ordinal) && name.EndsWith(".json", StringComparison.Ordinal)) ||
-                          name.EndsWith("-pairing.json", StringComparison.Ordinal);
-        var isTokenShape = name == "token" || name.EndsWith(".token", StringComparison.Ordinal);
-        if (!isJsonShape && !isTokenShape)
+        if (!IsCredentialShape(file.Name.ToLowerInvariant(), out var isTokenShape))
         {
             return;
         }
@@ -195,6 +201,15 @@ internal sealed class PlaintextCredentialScanner
         }
     }
 
+    private static bool IsCredentialShape(string lowerName, out bool isTokenShape)
+    {
+        isTokenShape = lowerName == "token" || lowerName.EndsWith(".token", StringComparison.Ordinal);
+        return isTokenShape
+               || JsonShapes.Contains(lowerName)
+               || (lowerName.StartsWith("auth", StringComparison.Ordinal) && lowerName.EndsWith(".json", StringComparison.Ordinal))
+               || lowerName.EndsWith("-pairing.json", StringComparison.Ordinal);
+    }
+
     private static string? InspectJson(byte[] content)
     {
         try
@@ -221,10 +236,7 @@ internal sealed class PlaintextCredentialScanner
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (property.Value.ValueKind == JsonValueKind.String &&
-                        property.Value.GetString() is { Length: > 0 } text &&
-                        !ConfigSecretEnvelope.IsEnvelope(text) &&
-                        ConfigSecretRedaction.IsSecret(property.Name, null))
+                    if (ConfigSecretRedaction.IsSecret(property.Name, null) && HoldsBareSecret(property.Value))
                     {
                         return property.Name;
                     }
@@ -250,6 +262,16 @@ internal sealed class PlaintextCredentialScanner
                 return null;
         }
     }
+
+    // Under a secret-like name: a non-empty string that is not an enc:v2 envelope, a number (PINs,
+    // numeric tokens), or an array holding any of those ({"tokens": ["a", "b"]}).
+    private static bool HoldsBareSecret(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString() is { Length: > 0 } text && !ConfigSecretEnvelope.IsEnvelope(text),
+        JsonValueKind.Number => true,
+        JsonValueKind.Array => value.EnumerateArray().Any(item => item.ValueKind is JsonValueKind.String or JsonValueKind.Number && HoldsBareSecret(item)),
+        _ => false,
+    };
 
     private static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0');
 }

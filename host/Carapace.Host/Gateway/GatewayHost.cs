@@ -42,10 +42,8 @@ internal static class GatewayHost
     public static WebApplication Build(GatewayStartOptions options)
     {
         var config = CarapaceConfigLoader.Load(ConfigLocator.Locate(options.ConfigPath, options.GetEnv), options.GetEnv);
-        var reader = new SettingsReader(config);
-        var gateway = GatewaySettingsReader.Read(reader, options.BindOverride, options.PortOverride);
-        var logging = LoggingSettings.Read(reader);
-        reader.ThrowIfInvalid();
+        // The same checks `cara config validate` runs, all before anything is created.
+        var (gateway, logging) = ConfigValidation.Read(config, options.BindOverride, options.PortOverride);
 
         var state = StateDirectory.Resolve(options.GetEnv);
         var stateError = TryPrepareState(state);

@@ -32,15 +32,16 @@ internal sealed class OutboundOptions
     public IReadOnlyList<IPNetwork> ParseAllowPrivate(List<string> errors)
     {
         var networks = new List<IPNetwork>();
-        foreach (var raw in AllowPrivate)
+        for (var i = 0; i < AllowPrivate.Count; i++)
         {
+            var raw = AllowPrivate[i];
             if (TryParseNetwork(raw, out var network, out var error))
             {
                 networks.Add(network);
             }
             else
             {
-                errors.Add($"network:allowPrivate entry '{raw}': {error}");
+                errors.Add($"network:allowPrivate:{i}: '{raw}': {error}");
             }
         }
 
@@ -101,33 +102,41 @@ internal sealed class OutboundOptions
             && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit) && (p.Length == 1 || p[0] != '0')));
 }
 
-/// <summary>Validates <see cref="OutboundOptions"/> at start.</summary>
+/// <summary>
+/// Validates <see cref="OutboundOptions"/> at start (and in <c>cara config validate</c>, through
+/// <see cref="Configuration.ConfigValidation"/>). Each message starts with the key it is about.
+/// </summary>
 internal sealed class OutboundOptionsValidator : IValidateOptions<OutboundOptions>
 {
     public ValidateOptionsResult Validate(string? name, OutboundOptions options)
     {
         var errors = new List<string>();
         options.ParseAllowPrivate(errors);
-        if (options.TimeoutSeconds <= 0 || options.MaxTimeoutSeconds <= 0 || options.TimeoutSeconds > options.MaxTimeoutSeconds)
+        if (options.TimeoutSeconds <= 0 || options.TimeoutSeconds > options.MaxTimeoutSeconds)
         {
-            errors.Add("network:timeoutSeconds must be positive and at most network:maxTimeoutSeconds");
+            errors.Add($"network:timeoutSeconds: must be positive and at most network.maxTimeoutSeconds ({options.MaxTimeoutSeconds}) (got {options.TimeoutSeconds})");
         }
 
-        if (options.MaxRequestBytes <= 0 || options.MaxResponseBytes <= 0)
+        if (options.MaxTimeoutSeconds <= 0)
         {
-            errors.Add("network:maxRequestBytes and network:maxResponseBytes must be positive");
+            errors.Add($"network:maxTimeoutSeconds: must be positive (got {options.MaxTimeoutSeconds})");
         }
 
-        if (options.MaxResponseBytes > int.MaxValue || options.MaxRequestBytes > int.MaxValue)
-        {
-            errors.Add("network:maxRequestBytes and network:maxResponseBytes must be below 2 GiB");
-        }
-
+        Bytes(errors, "network:maxRequestBytes", options.MaxRequestBytes);
+        Bytes(errors, "network:maxResponseBytes", options.MaxResponseBytes);
         if (options.PluginRequestsPerMinute <= 0)
         {
-            errors.Add("network:pluginRequestsPerMinute must be positive");
+            errors.Add($"network:pluginRequestsPerMinute: must be positive (got {options.PluginRequestsPerMinute})");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Bytes(List<string> errors, string key, long value)
+    {
+        if (value is <= 0 or > int.MaxValue)
+        {
+            errors.Add($"{key}: must be positive and below 2 GiB (got {value})");
+        }
     }
 }

@@ -7,8 +7,10 @@ namespace Carapace.Host.Outbound;
 
 /// <summary>
 /// A plugin's <see cref="IPluginHttp"/>: URL grants, then the plugin's rate limit, then
-/// <see cref="SafeHttp"/>. Every denial and every SSRF refusal is audited with the plugin id; reasons
-/// name the origin only, never the path or query.
+/// <see cref="SafeHttp"/>. Every denial, every SSRF refusal and every refused URL (<c>invalid_url</c>, on the
+/// first request or a redirect hop) is audited with the plugin id; reasons name the origin or the rule only,
+/// never the path, query or userinfo. A plugin without the <c>http</c> capability gets one with no grants,
+/// which denies and audits every attempt.
 /// </summary>
 internal sealed class PluginHttp : IPluginHttp
 {
@@ -46,10 +48,11 @@ internal sealed class PluginHttp : IPluginHttp
         {
             uri = OutboundUrl.Parse(request.Url, _http.Policy);
         }
-        catch (OutboundRequestRejectedException ex) when (ex.Code == OutboundErrorCodes.SsrfBlocked)
+        catch (OutboundRequestRejectedException ex) when (ex.Code is OutboundErrorCodes.SsrfBlocked or OutboundErrorCodes.InvalidUrl)
         {
-            // A private IP literal or a metadata name is refused while parsing, before any lookup:
-            // audit it like a refusal at connect time.
+            // A private IP literal or a metadata name is refused while parsing, before any lookup, and so
+            // is a malformed URL (userinfo, another scheme, too long): audit them like refusals at connect
+            // time. The URL rules' messages name the rule, never the URL's path, query or userinfo.
             Audit($"{ex.Code}: {ex.Message}");
             throw;
         }
@@ -72,7 +75,8 @@ internal sealed class PluginHttp : IPluginHttp
         {
             return await _http.SendAsync(request, RedirectCheck, cancellationToken);
         }
-        catch (OutboundRequestRejectedException ex) when (ex.Code is OutboundErrorCodes.SsrfBlocked or OutboundErrorCodes.RedirectRefused)
+        catch (OutboundRequestRejectedException ex) when (ex.Code is OutboundErrorCodes.SsrfBlocked or OutboundErrorCodes.RedirectRefused
+                                                              or OutboundErrorCodes.InvalidUrl)
         {
             Audit($"{ex.Code}: {ex.Message}");
             throw;

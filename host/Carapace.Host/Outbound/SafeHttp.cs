@@ -189,15 +189,16 @@ internal sealed class SafeHttp : IDisposable
         return OutboundUrl.Validate(next, Policy);
     }
 
-    private TimeSpan ClampTimeout(TimeSpan? requested)
-    {
-        var max = TimeSpan.FromSeconds(_options.MaxTimeoutSeconds);
-        var value = requested ?? TimeSpan.FromSeconds(_options.TimeoutSeconds);
-        if (value <= TimeSpan.Zero)
-        {
-            value = TimeSpan.FromSeconds(_options.TimeoutSeconds);
-        }
+    private TimeSpan ClampTimeout(TimeSpan? requested) => EffectiveTimeout(requested, _options);
 
+    /// <summary>
+    /// The timeout a request runs under, never "none": its own when positive, else
+    /// <c>network.timeoutSeconds</c> (30 s); at most <c>network.maxTimeoutSeconds</c> (300 s).
+    /// </summary>
+    internal static TimeSpan EffectiveTimeout(TimeSpan? requested, OutboundOptions options)
+    {
+        var max = TimeSpan.FromSeconds(options.MaxTimeoutSeconds);
+        var value = requested is { } own && own > TimeSpan.Zero ? own : TimeSpan.FromSeconds(options.TimeoutSeconds);
         return value > max ? max : value;
     }
 

@@ -27,7 +27,7 @@ internal sealed class HostPluginServicesFactory(
     {
         var grants = PluginGrants.Resolve(request.PluginId, request.Capabilities, configuration.Configuration);
         return new PluginServices(
-            http.Create(request.PluginId, grants.Http),
+            http.Create(request.PluginId, grants.Http, grants.HttpRequestsPerMinute),
             credentials.Create(request.PluginId, grants.Credentials),
             sandbox.Create(request.PluginId, grants.SubprocessProfiles),
             // Resolved per send: the runtime depends on this factory, so it cannot be a constructor argument.

@@ -13,17 +13,47 @@ namespace Carapace.Host.PluginHosting;
 /// specific host are granted: a wildcard host is never granted implicitly.</item>
 /// <item><c>subprocess</c>: the operator's profile list, else the manifest's.</item>
 /// <item><c>credentials</c>: only if the manifest asks, and the operator did not set it to false.</item>
+/// <item><c>httpRequestsPerMinute</c>: the operator's per-plugin rate limit, else <c>network.pluginRequestsPerMinute</c>.</item>
 /// </list>
 /// </summary>
-internal sealed record PluginGrants(IReadOnlyList<string> Http, bool Credentials, IReadOnlyList<string> SubprocessProfiles)
+/// <param name="HttpRequestsPerMinute">Null: the <c>network.pluginRequestsPerMinute</c> default applies.</param>
+internal sealed record PluginGrants(
+    IReadOnlyList<string> Http, bool Credentials, IReadOnlyList<string> SubprocessProfiles, int? HttpRequestsPerMinute = null)
 {
-    /// <exception cref="InvalidOperationException">An operator http grant exceeds what the manifest requested.</exception>
+    /// <exception cref="InvalidOperationException">An operator grant exceeds what the manifest requested, or is not well-formed.</exception>
     public static PluginGrants Resolve(string pluginId, PluginCapabilities requested, IConfiguration configuration)
     {
         var section = configuration.GetSection($"plugins:{pluginId}:grants");
-        var credentials = requested.Credentials && !string.Equals(section["credentials"], "false", StringComparison.OrdinalIgnoreCase);
+        var credentials = requested.Credentials && Flag(pluginId, section, "credentials", fallback: true);
         var subprocess = List(section.GetSection("subprocess")) ?? requested.SubprocessProfiles;
-        return new PluginGrants(HttpGrants(pluginId, requested.Http, List(section.GetSection("http"))), credentials, subprocess);
+        return new PluginGrants(HttpGrants(pluginId, requested.Http, List(section.GetSection("http"))), credentials, subprocess,
+            RatePerMinute(pluginId, section));
+    }
+
+    // A revocation must say exactly what it means: "credentials: nope" fails the plugin rather than
+    // silently leaving the grant in place.
+    private static bool Flag(string pluginId, IConfigurationSection section, string key, bool fallback) =>
+        section[key]?.Trim().ToLowerInvariant() switch
+        {
+            null or "" => fallback,
+            "true" or "yes" or "on" => true,
+            "false" or "no" or "off" => false,
+            var other => throw new InvalidOperationException($"plugins.{pluginId}.grants.{key} must be true or false (got '{other}')"),
+        };
+
+    private static int? RatePerMinute(string pluginId, IConfigurationSection section)
+    {
+        var raw = section["httpRequestsPerMinute"];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return null;
+        }
+
+        return int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value)
+               && value is > 0 and <= 1_000_000
+            ? value
+            : throw new InvalidOperationException(
+                $"plugins.{pluginId}.grants.httpRequestsPerMinute must be a whole number from 1 to 1000000 (got '{raw}')");
     }
 
     private static IReadOnlyList<string> HttpGrants(string pluginId, IReadOnlyList<string> requested, List<string>? granted)

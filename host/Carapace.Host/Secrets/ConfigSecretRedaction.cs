@@ -11,7 +11,8 @@ internal static class ConfigSecretRedaction
 
     private static readonly string[] SecretSuffixes =
     [
-        "token", "tokens", "password", "passwd", "passphrase", "secret", "secrets", "apikey", "api_key", "api-key",
+        "token", "tokens", "password", "passwords", "passwd", "passphrase", "secret", "secrets",
+        "apikey", "apikeys", "api_key", "api_keys", "api-key", "api-keys",
         "privatekey", "private_key", "private-key", "credential", "credentials", "cookie", "sessionkey", "session_key",
     ];
 

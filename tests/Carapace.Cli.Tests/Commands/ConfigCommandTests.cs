@@ -74,4 +74,30 @@ public sealed class ConfigCommandTests
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("cara 0.1.0", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("network:\n  allowPrivate: [10.0.0.1/8]\n", "network.allowPrivate.0: '10.0.0.1/8': host bits set (did you mean 10.0.0.0/8?)")]
+    [InlineData("sandbox:\n  profiles:\n    default:\n      network: wide\n", "sandbox.profiles.default.network: 'wide' is not 'none' or 'ports'")]
+    [InlineData("plugins:\n  runtime:\n    toolTimeoutSeconds: -1\n", "plugins.runtime.toolTimeoutSeconds: must be a number of seconds")]
+    [InlineData("credentials:\n  backend: plaintext-file\n", "credentials.backend: must be one of")]
+    public async Task Validate_rejects_what_start_rejects_with_the_same_message(string yaml, string expected)
+    {
+        using var dir = new TempDirectory();
+        var config = Path.Combine(dir.Path, "carapace.yaml");
+        await File.WriteAllTextAsync(config, yaml);
+        var env = CaraProcess.IsolatedEnvironment(dir);
+
+        var validate = await CaraProcess.RunAsync(env, "config", "validate", config);
+        var start = await CaraProcess.RunAsync(env, "start", "--config", config, "--port", "0");
+
+        Assert.Equal(2, validate.ExitCode);
+        Assert.Equal(2, start.ExitCode);
+        Assert.Contains(expected, validate.Stderr, StringComparison.Ordinal);
+        Assert.Equal(ErrorLines(validate.Stderr), ErrorLines(start.Stderr));
+        Assert.DoesNotContain("is valid", validate.Stdout, StringComparison.Ordinal);
+    }
+
+    // The "configuration error:" block: one indented line per problem.
+    private static string[] ErrorLines(string stderr) =>
+        stderr.Split('\n').Select(l => l.TrimEnd('\r')).SkipWhile(l => l != "configuration error:").Skip(1).Where(l => l.StartsWith("  ", StringComparison.Ordinal)).ToArray();
 }

@@ -71,4 +71,24 @@ public sealed class ConfigEncryptTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("only enc:v2 is supported", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("enc:v1:AAAA:BBBB:CCCC")]
+    [InlineData("enc:v3:AAAA:BBBB:CCCC")]
+    public async Task Encrypt_refuses_other_envelope_versions_instead_of_calling_them_sealed(string envelope)
+    {
+        using var dir = new TempDirectory();
+        var env = CaraProcess.IsolatedEnvironment(dir);
+        env["CARAPACE_CONFIG_PASSWORD"] = "config-password";
+        var config = Path.Combine(dir.Path, "carapace.yaml");
+        var original = $"gateway:\n  auth:\n    token: \"{envelope}\"\n";
+        await File.WriteAllTextAsync(config, original);
+
+        var result = await CaraProcess.RunAsync(env, "config", "encrypt", "gateway.auth.token", "--config", config);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("gateway.auth.token: holds an unsupported secret envelope: only enc:v2 is supported", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("already sealed", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(original, await File.ReadAllTextAsync(config));
+    }
 }

@@ -107,4 +107,61 @@ public sealed class CredentialsCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Invalid key", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Environment_token_overrides_a_stored_token_for_start_and_for_status()
+    {
+        using var dir = new TempDirectory();
+        var (env, _) = await FileStoreAsync(dir);
+        var set = await RunWithStdinAsync(env, "stored-token-123", "credentials", "set", "gateway:token:default");
+        Assert.True(set.ExitCode == 0, set.ToString());
+        env["CARAPACE_GATEWAY_TOKEN"] = "env-token-456";
+
+        await using var gateway = await RunningGateway.StartAsync(env);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gateway.Port}") };
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusWith(http, "stored-token-123"));
+        Assert.Equal(HttpStatusCode.OK, await StatusWith(http, "env-token-456"));
+        Assert.Contains("Control API auth: token (from CARAPACE_GATEWAY_TOKEN)", gateway.Stdout, StringComparison.Ordinal);
+
+        // cara status: with the variable it presents the env token; without it, the stored one, which this gateway refuses.
+        var port = gateway.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var withEnv = await CaraProcess.RunAsync(env, "status", "--port", port);
+        var withoutEnv = await CaraProcess.RunAsync(gateway.ClientEnvironment(), "status", "--port", port);
+        Assert.True(withEnv.ExitCode == 0, withEnv.ToString());
+        Assert.Contains("Plugins:", withEnv.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Control:  unauthorized", withoutEnv.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Parallel_cara_credentials_set_processes_lose_no_update()
+    {
+        using var dir = new TempDirectory();
+        var (env, config) = await FileStoreAsync(dir);
+        // What is tested is that no update is lost, not latency: each process derives the Argon2id key
+        // (64 MiB) and queues for the lock, which on a loaded 2-core machine can exceed the 10 s default.
+        await File.AppendAllTextAsync(config, "  timeoutSeconds: 120\n");
+        const int writers = 6;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, writers).Select(i =>
+            RunWithStdinAsync(env, $"value-{i}", "credentials", "set", $"plugin:concurrent:key{i}")));
+
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.ToString()));
+        for (var i = 0; i < writers; i++)
+        {
+            var reveal = await CaraProcess.RunAsync(env, "credentials", "get", $"plugin:concurrent:key{i}", "--reveal");
+            Assert.True(reveal.ExitCode == 0, reveal.ToString());
+            Assert.Equal($"value-{i}", reveal.Stdout.Trim());
+        }
+
+        var list = await CaraProcess.RunAsync(env, "credentials", "list");
+        Assert.Equal(writers, list.Stdout.Split('\n').Count(l => l.Contains("plugin:concurrent:key", StringComparison.Ordinal)));
+    }
+
+    private static async Task<HttpStatusCode> StatusWith(HttpClient http, string bearer)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/control/status");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        return (await http.SendAsync(request)).StatusCode;
+    }
 }

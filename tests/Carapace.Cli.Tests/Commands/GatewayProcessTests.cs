@@ -42,6 +42,7 @@ public sealed class GatewayProcessTests
         Assert.Contains("Status:   healthy", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("Version:  0.1.0", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("Plugins:", status.Stdout, StringComparison.Ordinal);
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"^  Uptime:   (\d+m )?\d+s$", System.Text.RegularExpressions.RegexOptions.Multiline), status.Stdout);
 
         // cara logs -n 200: startup and auth events.
         var logs = await gateway.CaraAsync(Token, "logs", "-n", "200");
@@ -103,5 +104,90 @@ public sealed class GatewayProcessTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(request)).StatusCode);
         Assert.Contains("every /control request will be denied", gateway.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_stops_the_real_gateway_cleanly()
+    {
+        await using var gateway = await RunningGateway.StartWithCtrlCAsync(new Dictionary<string, string?> { ["CARAPACE_GATEWAY_TOKEN"] = Token });
+
+        var exit = await gateway.TerminateAsync(TimeSpan.FromSeconds(30), CaraProcess.SIGINT);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Shutting down", gateway.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bind_lan_flag_listens_on_every_interface_and_warns()
+    {
+        await using var gateway = await RunningGateway.StartAsync(new Dictionary<string, string?> { ["CARAPACE_GATEWAY_TOKEN"] = Token }, "--bind", "lan");
+
+        Assert.Contains("Listening on http://0.0.0.0:", gateway.Stdout, StringComparison.Ordinal);
+        Assert.Contains("beyond loopback: anyone who can reach it can attempt to authenticate", gateway.Stdout, StringComparison.Ordinal);
+        Assert.Contains("TLS is off while binding beyond loopback", gateway.Stdout, StringComparison.Ordinal);
+        var status = await gateway.CaraAsync(Token, "status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+    }
+
+    [Fact]
+    public async Task Client_verbs_use_CARAPACE_GATEWAY_PASSWORD()
+    {
+        await using var gateway = await RunningGateway.StartAsync(new Dictionary<string, string?> { ["CARAPACE_GATEWAY_PASSWORD"] = "process-test-password" });
+        var port = gateway.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var env = gateway.ClientEnvironment();
+
+        var logs = await CaraProcess.RunAsync(env, "logs", "-n", "50", "--port", port);
+        env["CARAPACE_GATEWAY_PASSWORD"] = "not-the-password";
+        var wrong = await CaraProcess.RunAsync(env, "logs", "-n", "50", "--port", port);
+
+        Assert.True(logs.ExitCode == 0, logs.ToString());
+        Assert.Contains("Control API auth: password (from CARAPACE_GATEWAY_PASSWORD)", logs.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("unauthorized", wrong.Stderr, StringComparison.Ordinal);
+    }
+
+    [NonLoopbackAddressFact]
+    public async Task Allow_plaintext_sends_the_credential_to_a_non_loopback_host_and_only_then()
+    {
+        var address = NonLoopbackAddress.Find()!;
+        using var listener = new System.Net.Sockets.TcpListener(address, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var dir = new Carapace.Testing.TempDirectory();
+        var env = CaraProcess.IsolatedEnvironment(dir);
+
+        var refused = await CaraProcess.RunAsync(env, "logs", "--host", address.ToString(), "--port", port, "--token", "plain-secret");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains($"Refusing to send credentials over plain HTTP to {address}", refused.Stderr, StringComparison.Ordinal);
+        Assert.False(listener.Pending(), "the refused run must not even connect");
+
+        var allowed = CaraProcess.RunAsync(env, "logs", "--host", address.ToString(), "--port", port, "--token", "plain-secret", "--allow-plaintext");
+        using var client = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var head = await ReadHeadAsync(client.GetStream());
+        await client.GetStream().WriteAsync("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+        client.Close();
+        var result = await allowed;
+
+        Assert.Contains("Authorization: Bearer plain-secret", head, StringComparison.Ordinal);
+        Assert.Contains($"Host: {address}:{port}", head, StringComparison.Ordinal);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("unauthorized", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ReadHeadAsync(Stream stream)
+    {
+        var bytes = new List<byte>();
+        var one = new byte[1];
+        while (!(bytes.Count >= 4 && bytes[^4] == '\r' && bytes[^3] == '\n' && bytes[^2] == '\r' && bytes[^1] == '\n'))
+        {
+            if (await stream.ReadAsync(one).AsTask().WaitAsync(TimeSpan.FromSeconds(30)) == 0)
+            {
+                break;
+            }
+
+            bytes.Add(one[0]);
+        }
+
+        return System.Text.Encoding.ASCII.GetString([.. bytes]);
     }
 }

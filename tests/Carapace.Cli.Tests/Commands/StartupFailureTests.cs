@@ -80,6 +80,56 @@ public sealed class StartupFailureTests
         var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "start", "--config", config, "--port", "0");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("network:allowPrivate entry '10.0.0.1/8': host bits set", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("carapace.yaml:2:18: network.allowPrivate.0: '10.0.0.1/8': host bits set (did you mean 10.0.0.0/8?)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("status", "--port", "99999", "--port: must be between 1 and 65535 (got 99999)")]
+    [InlineData("logs", "--port", "0", "--port: must be between 1 and 65535 (got 0)")]
+    [InlineData("status", "--host", "not a host", "--host: expected a host name, an IP address or http(s)://HOST[:PORT] (got 'not a host')")]
+    [InlineData("status", "--host", "http://127.0.0.1:99999", "--host: expected a host name, an IP address or http(s)://HOST[:PORT]")]
+    public async Task Client_verbs_refuse_a_bad_port_or_host_as_a_usage_error(string verb, string flag, string value, string expected)
+    {
+        using var dir = new TempDirectory();
+
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), verb, flag, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected error", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plaintext_credential_files_in_the_state_dir_stop_start_naming_each_file_and_nothing_listens()
+    {
+        using var dir = new TempDirectory();
+        var env = CaraProcess.IsolatedEnvironment(dir);
+        var state = env["CARAPACE_STATE_DIR"]!;
+        Directory.CreateDirectory(Path.Combine(state, "credentials"));
+        var json = Path.Combine(state, "credentials.json");
+        var token = Path.Combine(state, "credentials", "gateway.token");
+        await File.WriteAllTextAsync(json, """{"token":"x"}""");
+        await File.WriteAllTextAsync(token, "plaintext-gateway-token\n");
+        var port = FreePort();
+
+        var result = await CaraProcess.RunAsync(env, "start", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("plaintext_credentials_found", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{json}: holds a plaintext secret under \"token\"", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{token}: holds a plaintext token", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("cara credentials set", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("plaintext-gateway-token", result.Stdout + result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Listening on", result.Stdout + result.Stderr, StringComparison.Ordinal);
+        using var probe = new System.Net.Sockets.TcpClient();
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, port));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -61,14 +61,33 @@ internal sealed partial class RunningGateway : IAsyncDisposable
         return env;
     }
 
-    public static async Task<RunningGateway> StartAsync(IDictionary<string, string?>? env = null, params string[] extraArgs)
+    public static Task<RunningGateway> StartAsync(IDictionary<string, string?>? env = null, params string[] extraArgs) =>
+        StartCoreAsync(env, defaultInterrupt: false, extraArgs);
+
+    /// <summary>
+    /// Like <see cref="StartAsync"/>, with SIGINT reset to its default disposition first (GNU
+    /// <c>env --default-signal</c>): a test runner started in the background passes SIGINT on as
+    /// ignored, and the .NET runtime then leaves Ctrl-C alone, as a shell's background job would.
+    /// </summary>
+    public static Task<RunningGateway> StartWithCtrlCAsync(IDictionary<string, string?>? env = null) =>
+        StartCoreAsync(env, defaultInterrupt: true, []);
+
+    private static async Task<RunningGateway> StartCoreAsync(IDictionary<string, string?>? env, bool defaultInterrupt, string[] extraArgs)
     {
         var dir = new TempDirectory();
         // A caller's own state dir and home win (e.g. a credential store prepared beforehand).
         var environment = new Dictionary<string, string?>(env ?? new Dictionary<string, string?>());
         environment.TryAdd("CARAPACE_STATE_DIR", Path.Combine(dir.Path, "state"));
         environment.TryAdd("HOME", dir.Path);
-        var process = Process.Start(CaraProcess.StartInfo(["start", "--port", "0", .. extraArgs], environment))!;
+        var info = CaraProcess.StartInfo(["start", "--port", "0", .. extraArgs], environment);
+        if (defaultInterrupt)
+        {
+            info.ArgumentList.Insert(0, info.FileName);
+            info.ArgumentList.Insert(0, "--default-signal=INT");
+            info.FileName = "/usr/bin/env";
+        }
+
+        var process = Process.Start(info)!;
         var gateway = new RunningGateway(process, dir, environment);
         process.OutputDataReceived += (_, e) => Append(gateway._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => Append(gateway._stderr, e.Data);
@@ -96,10 +115,10 @@ internal sealed partial class RunningGateway : IAsyncDisposable
         await _process.StandardInput.FlushAsync();
     }
 
-    /// <summary>Sends SIGTERM and waits for the process to exit; returns its exit code.</summary>
-    public async Task<int> TerminateAsync(TimeSpan timeout)
+    /// <summary>Sends SIGTERM (or <paramref name="signal"/>, e.g. SIGINT for Ctrl-C) and waits for the process to exit; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout, int signal = CaraProcess.SIGTERM)
     {
-        CaraProcess.SendSignal(_process.Id, CaraProcess.SIGTERM);
+        CaraProcess.SendSignal(_process.Id, signal);
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
         return _process.ExitCode;
@@ -118,7 +137,8 @@ internal sealed partial class RunningGateway : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Listening on https?://127\.0\.0\.1:(?<port>\d+)")]
+    // Any bind address (a test may bind beyond loopback); clients still connect through 127.0.0.1.
+    [GeneratedRegex(@"Listening on https?://(?:\d+(?:\.\d+){3}|\[[0-9a-fA-F:]+\]):(?<port>\d+)")]
     private static partial Regex Listening();
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Carapace.Host.Credentials;
 using Carapace.Host.Tests.Infrastructure;
 
 namespace Carapace.Host.Tests.Api;
@@ -55,5 +56,64 @@ public sealed class CredentialsApiTests
         await ProblemAssert.IsProblemAsync(await client.GetAsync("/control/credentials"), HttpStatusCode.Unauthorized, "unauthorized");
         await ProblemAssert.IsProblemAsync(await client.PutAsJsonAsync("/control/credentials/plugin:demo:key", new { value = "x" }),
             HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task Put_value_read_back_through_the_store()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/control/credentials/plugin:demo:key", new { value = "ünïcode value" })).StatusCode);
+
+        var store = gateway.Service<ICredentialStore>();
+        Assert.Equal("ünïcode value", await store.GetAsync(CredentialKey.Parse("plugin:demo:key"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Put_of_a_value_one_byte_over_64_KiB_is_400_value_too_large()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+
+        var response = await client.PutAsJsonAsync("/control/credentials/plugin:demo:big", new { value = new string('a', 65_537) });
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "credential_value_too_large");
+        Assert.Null(await gateway.Service<ICredentialStore>().GetAsync(CredentialKey.Parse("plugin:demo:big"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Put_of_a_64_KiB_value_fits_the_route_body_cap_even_fully_escaped()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+        // 65 536 control characters: the largest value, in the longest JSON spelling (6 bytes each),
+        // about 384 KiB of body, past the 256 KiB default cap of control routes.
+        var value = new string('\u0001', 65_536);
+        var body = "{\"value\":\"" + string.Concat(Enumerable.Repeat("\\u0001", value.Length)) + "\"}";
+        Assert.True(body.Length > 256 * 1024);
+
+        var response = await client.PutAsync("/control/credentials/plugin:demo:max", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(value, await gateway.Service<ICredentialStore>().GetAsync(CredentialKey.Parse("plugin:demo:max"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Put_and_delete_in_env_only_mode_are_503_store_unavailable()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(
+            "credentials:\n  backend: env-only\n", new Dictionary<string, string?> { ["CARAPACE_GATEWAY_TOKEN"] = Token });
+        using var client = gateway.Client(Token);
+
+        var put = await ProblemAssert.IsProblemAsync(
+            await client.PutAsJsonAsync("/control/credentials/plugin:demo:key", new { value = "x" }),
+            HttpStatusCode.ServiceUnavailable, "credential_store_unavailable");
+        await ProblemAssert.IsProblemAsync(await client.DeleteAsync("/control/credentials/plugin:demo:key"),
+            HttpStatusCode.ServiceUnavailable, "credential_store_unavailable");
+
+        Assert.Contains("env-only", put.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(gateway.StateDir, "credentials"))
+                     && Directory.EnumerateFiles(Path.Combine(gateway.StateDir, "credentials"), "store*").Any());
     }
 }

@@ -100,6 +100,58 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void Lower_case_variable_names_are_substituted_too()
+    {
+        var config = Load("gateway:\n  auth:\n    token: ${my_token}-${_X1}\n", k => k switch { "my_token" => "abc", "_X1" => "z", _ => null });
+
+        Assert.Equal("abc-z", config.Configuration["gateway:auth:token"]);
+    }
+
+    [Theory]
+    [InlineData("${my-token}", "'${my-token}', which is not a valid environment variable name")]
+    [InlineData("${1ST}", "'${1ST}', which is not a valid environment variable name")]
+    [InlineData("${}", "'${}', which is not a valid environment variable name")]
+    [InlineData("${ TOKEN }", "'${ TOKEN }', which is not a valid environment variable name")]
+    [InlineData("pre-${TOKEN", "unterminated '${'")]
+    public void A_reference_that_cannot_be_substituted_is_an_error_naming_it(string value, string expected)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => Load($"gateway:\n  auth:\n    token: \"{value}\"\n", _ => "set"));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal("gateway.auth.token", error.Key);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, error.Line);
+    }
+
+    [Fact]
+    public void Double_dollar_escapes_any_brace_text()
+    {
+        var config = Load("logging:\n  level: \"$${my-var} costs $5\"\n");
+
+        Assert.Equal("${my-var} costs $5", config.Configuration["logging:level"]);
+    }
+
+    [Theory]
+    [InlineData("network:\n  allowPrivate: [10.0.0.1/8]\n", "network.allowPrivate.0", 2, "'10.0.0.1/8': host bits set (did you mean 10.0.0.0/8?)")]
+    [InlineData("network:\n  timeoutSeconds: soon\n", "network.timeoutSeconds", 2, "cannot be read as a whole number (got 'soon')")]
+    [InlineData("network:\n  timeoutSeconds: 400\n", "network.timeoutSeconds", 2, "must be positive and at most network.maxTimeoutSeconds (300)")]
+    [InlineData("sandbox:\n  profiles:\n    default:\n      network: wide\n", "sandbox.profiles.default.network", 4, "'wide' is not 'none' or 'ports'")]
+    [InlineData("plugins:\n  runtime:\n    toolTimeoutSeconds: -1\n", "plugins.runtime.toolTimeoutSeconds", 3, "must be a number of seconds in (0, 86400]")]
+    [InlineData("credentials:\n  backend: plaintext-file\n", "credentials.backend", 2, "must be one of auto, secret-service, encrypted-file, env-only")]
+    [InlineData("credentials:\n  values:\n    apiKey: sk-1\n", "credentials.values.apiKey", 3, "Secrets are never read from carapace.yaml")]
+    public void Sections_checked_at_start_are_checked_by_validate_with_key_and_line(string yaml, string key, int line, string expected)
+    {
+        var errors = ConfigValidation.Validate(Load(yaml));
+
+        var error = Assert.Single(errors);
+        Assert.Equal(key, error.Key);
+        Assert.Equal(line, error.Line);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        var thrown = Assert.Throws<ConfigurationException>(() => ConfigValidation.Read(Load(yaml)));
+        Assert.Equal(error.ToString(), Assert.Single(thrown.Errors).ToString());
+    }
+
+    [Fact]
     public void Invalid_values_name_the_key_and_line()
     {
         var config = Load("gateway:\n  bind: loopback\n  port: seventy\nlogging:\n  level: chatty\n");

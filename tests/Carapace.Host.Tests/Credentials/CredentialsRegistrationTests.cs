@@ -1,14 +1,30 @@
 using Carapace.Abstractions.Credentials;
+using Carapace.Host.Auth;
 using Carapace.Host.Credentials;
+using Carapace.Host.Gateway;
 using Carapace.Host.Tests.Credentials.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Carapace.Host.Tests.Credentials;
 
 public sealed class CredentialsRegistrationTests : IDisposable
 {
+    private static readonly CredentialKey TokenKey = CredentialKey.Parse("gateway:token:default");
+
+    private static readonly GatewaySettings Settings = new()
+    {
+        BindAddress = System.Net.IPAddress.Loopback,
+        BindText = "loopback",
+        Port = GatewaySettings.DefaultPort,
+        AuthMode = null,
+        ConfigToken = null,
+        ConfigPassword = null,
+        ControlEnabled = true,
+    };
+
     private readonly TempStateDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -46,8 +62,7 @@ public sealed class CredentialsRegistrationTests : IDisposable
 
         Assert.Equal(CredentialBackendNames.EncryptedFile, (await store.GetStatusAsync(CancellationToken.None)).Backend);
         Assert.True(File.Exists(Path.Combine(_dir.CredentialsDir, EncryptedFileCredentialBackend.FileName)));
-        var resolver = provider.GetRequiredService<GatewaySecretResolver>();
-        Assert.Equal("t", (await resolver.ResolveTokenAsync(CancellationToken.None))!.Value);
+        Assert.Equal("t", await store.GetAsync(CredentialKey.Parse("gateway:token:default"), CancellationToken.None));
     }
 
     [Fact]
@@ -80,12 +95,16 @@ public sealed class CredentialsRegistrationTests : IDisposable
         var store = provider.GetRequiredService<ICredentialStore>();
         var value = "gw-" + Guid.NewGuid().ToString("N");
 
-        await store.SetAsync(GatewaySecretResolver.TokenKey, value, CancellationToken.None);
+        await store.SetAsync(TokenKey, value, CancellationToken.None);
 
-        Assert.Equal(value, (await provider.GetRequiredService<GatewaySecretResolver>().ResolveTokenAsync(CancellationToken.None))!.Value);
+        // The gateway's own resolver, reading through the store as GatewayHost wires it.
+        var resolved = GatewayCredentialResolver.Resolve(Settings, _ => null,
+            key => CredentialStoreLookup.Read(store, key, NullLogger.Instance), null);
+        Assert.True(resolved.Matches(value));
+        Assert.Equal("credential store (gateway:token:default)", resolved.Source);
         Assert.Equal(value, await SecretTool.LookupAsync("gateway:token:default"));
         Assert.Contains(await store.ListAsync(CancellationToken.None), m => m.Key == "gateway:token:default" && m.Backend == CredentialBackendNames.SecretService);
-        await store.DeleteAsync(GatewaySecretResolver.TokenKey, CancellationToken.None);
+        await store.DeleteAsync(TokenKey, CancellationToken.None);
     }
 
     [Fact]

@@ -23,6 +23,10 @@ public sealed class PlaintextCredentialScannerTests : IDisposable
     [InlineData("telegram-pairing.json", """{"secret":"s"}""")]
     [InlineData("gateway.token", "abcdef\n")]
     [InlineData("credentials.json", "not json at all")]
+    [InlineData("credentials.json", """{"pin":1,"token":123456}""")]
+    [InlineData("secrets.json", """{"passwords":["hunter2","hunter3"]}""")]
+    [InlineData("auth.json", """{"apiKey":[42]}""")]
+    [InlineData("creds.json", """{"profiles":[{"refresh_tokens":["", "r"]}]}""")]
     public void Plaintext_credential_shapes_refuse_start_naming_file_and_fix(string relative, string content)
     {
         var path = _dir.Write(relative, content);
@@ -42,6 +46,7 @@ public sealed class PlaintextCredentialScannerTests : IDisposable
     [InlineData("empty.token", "   ")]
     [InlineData("plugins/weather/credentials.json", """{"token":"shipped-by-a-plugin"}""")]
     [InlineData("config.json", """{"password":"not a credential file name"}""")]
+    [InlineData("credentials.json", """{"tokens":[],"password":null,"secret":true,"apiKeys":["enc:v2:a:b:c"],"count":3}""")]
     public void Envelopes_metadata_and_other_files_pass(string relative, string content)
     {
         _dir.Write(relative, content);
@@ -102,6 +107,54 @@ public sealed class PlaintextCredentialScannerTests : IDisposable
 
             Assert.Empty(Scan().Findings);
             Assert.Equal(Mode600 | UnixFileMode.OtherRead, File.GetUnixFileMode(outside));
+        }
+        finally
+        {
+            File.Delete(outside);
+        }
+    }
+
+    [Theory]
+    [InlineData("credentials.json")]
+    [InlineData("gateway.token")]
+    [InlineData("auth-profiles.json")]
+    public void Symlink_named_like_a_credential_file_refuses_start_without_being_followed(string name)
+    {
+        var outside = Path.Combine(Path.GetTempPath(), "carapace-outside-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(outside, """{"token":"abc"}""");
+        File.SetUnixFileMode(outside, Mode600 | UnixFileMode.OtherRead);
+        try
+        {
+            var link = Path.Combine(_dir.Root, "credentials", name);
+            Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+            File.CreateSymbolicLink(link, outside);
+
+            var report = Scan();
+
+            Assert.True(report.RefusesStart);
+            var finding = Assert.Single(report.Findings, f => f.Kind == StateFindingKind.PlaintextCredential);
+            Assert.Equal(link, finding.Path);
+            Assert.Contains("symbolic link", finding.Problem, StringComparison.Ordinal);
+            Assert.Contains(link, report.Describe(), StringComparison.Ordinal);
+            Assert.Equal(Mode600 | UnixFileMode.OtherRead, File.GetUnixFileMode(outside));
+        }
+        finally
+        {
+            File.Delete(outside);
+        }
+    }
+
+    [Fact]
+    public void Symlinks_inside_plugins_are_left_alone()
+    {
+        var outside = Path.Combine(Path.GetTempPath(), "carapace-outside-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(outside, """{"token":"abc"}""");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(_dir.Root, "plugins", "weather"));
+            File.CreateSymbolicLink(Path.Combine(_dir.Root, "plugins", "weather", "credentials.json"), outside);
+
+            Assert.DoesNotContain(Scan().Findings, f => f.Kind == StateFindingKind.PlaintextCredential);
         }
         finally
         {

@@ -29,6 +29,23 @@ public sealed class AddressPolicyTests
     [InlineData("2001:10::1", "ietf_protocol_assignments")]
     [InlineData("4000::1", "reserved")]
     [InlineData("::ffff:0:0:1", "reserved")] // SIIT ::ffff:0:a.b.c.d is not the mapped form
+    // Edges of the named ranges, and the first address past each (which falls in the next rule).
+    [InlineData("192.88.99.0", "6to4_relay_anycast")]
+    [InlineData("192.88.99.255", "6to4_relay_anycast")]
+    [InlineData("ff00::", "multicast")]
+    [InlineData("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "multicast")]
+    [InlineData("feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "site_local")]
+    [InlineData("2002::", "6to4(unspecified)")]
+    [InlineData("2002:ffff:ffff::", "6to4(broadcast)")]
+    [InlineData("100::", "discard_only")]
+    [InlineData("100::ffff:ffff:ffff:ffff", "discard_only")]
+    [InlineData("100:0:0:1::", "reserved")]
+    [InlineData("2001:2::", "benchmarking")]
+    [InlineData("2001:2:0:ffff:ffff:ffff:ffff:ffff", "benchmarking")]
+    [InlineData("2001:2:1::", "ietf_protocol_assignments")]
+    [InlineData("5f00::", "srv6_sid")]
+    [InlineData("5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "srv6_sid")]
+    [InlineData("5f01::", "reserved")]
     public void Blocked_addresses_report_the_range(string address, string reason)
     {
         var verdict = AddressPolicy.Strict.Evaluate(IPAddress.Parse(address));
@@ -43,6 +60,11 @@ public sealed class AddressPolicyTests
     [InlineData("64:ff9b::808:808")]
     [InlineData("2002:808:808::1")]
     [InlineData("2001:0:4136:e378:8000:63bf:f7f7:f7f7")]
+    [InlineData("192.88.98.255")]
+    [InlineData("192.88.100.0")]
+    [InlineData("2001:200::1")] // just past 2001::/23
+    [InlineData("2003::1")] // just past 2002::/16
+    [InlineData("2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff")]
     public void Public_addresses_and_embeddings_of_public_addresses_are_allowed(string address) =>
         Assert.True(AddressPolicy.Strict.IsAllowed(IPAddress.Parse(address)));
 

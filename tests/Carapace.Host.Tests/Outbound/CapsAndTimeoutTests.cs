@@ -108,19 +108,51 @@ public sealed class CapsAndTimeoutTests
     [Fact]
     public async Task Default_timeout_of_30_seconds_applies_when_the_request_sets_none()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerRecordingTimeProvider(new FakeTimeProvider());
         await using var server = Silent();
         using var http = OutboundTestKit.SafeHttp(new FakeResolver(), AllowLoopback, time: time);
 
         var pending = http.SendAsync(new PluginHttpRequest("GET", $"http://127.0.0.1:{server.Port}/?k=SECRET"), null, CancellationToken.None);
         await server.FirstRequest.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The timer is the proof: FakeTimeProvider runs due callbacks inside Advance, so "not fired yet"
+        // is exact, where "the request has not completed yet" would only be a race.
+        Assert.Equal([TimeSpan.FromSeconds(30)], time.DueTimes);
         time.Advance(TimeSpan.FromSeconds(29));
-        Assert.False(pending.IsCompleted);
+        Assert.Equal(0, time.Fired);
         time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, time.Fired);
 
         var ex = await Assert.ThrowsAsync<OutboundRequestRejectedException>(() => pending.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(OutboundErrorCodes.Timeout, ex.Code);
         Assert.DoesNotContain("SECRET", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, 30.0)]
+    [InlineData(0.0, 30.0)]
+    [InlineData(-1.0, 30.0)]
+    [InlineData(-1000.0, 30.0)]
+    [InlineData(0.001, 0.001)]
+    [InlineData(5.0, 5.0)]
+    [InlineData(300.0, 300.0)]
+    [InlineData(301.0, 300.0)]
+    [InlineData(86400.0, 300.0)]
+    public void Effective_timeout_defaults_to_30_seconds_and_is_clamped_to_300(double? requestedSeconds, double expectedSeconds)
+    {
+        var requested = requestedSeconds is { } s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null;
+
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), SafeHttp.EffectiveTimeout(requested, new OutboundOptions()));
+    }
+
+    [Fact]
+    public void Effective_timeout_follows_the_configured_default_and_maximum()
+    {
+        var options = new OutboundOptions { TimeoutSeconds = 10, MaxTimeoutSeconds = 60 };
+
+        Assert.Equal(TimeSpan.FromSeconds(10), SafeHttp.EffectiveTimeout(null, options));
+        Assert.Equal(TimeSpan.FromSeconds(10), SafeHttp.EffectiveTimeout(Timeout.InfiniteTimeSpan, options));
+        Assert.Equal(TimeSpan.FromSeconds(60), SafeHttp.EffectiveTimeout(TimeSpan.FromMinutes(5), options));
     }
 
     [Fact]

@@ -154,4 +154,63 @@ public sealed class RedirectTests
             Get($"http://127.0.0.1:{first.Port}/"), _ => throw new InvalidOperationException("not granted"), CancellationToken.None));
         Assert.Equal(0, target.AcceptedConnections);
     }
+
+    [Theory]
+    [InlineData(5, true)]
+    [InlineData(6, false)]
+    public async Task Exactly_five_redirects_are_followed_and_a_sixth_is_refused(int chain, bool succeeds)
+    {
+        // /hop/N redirects to /hop/N-1; /hop/0 answers 200. A chain of N takes N redirects, N + 1 requests.
+        await using var server = new LoopbackServer(IPAddress.Loopback, (head, stream, ct) =>
+        {
+            var left = int.Parse(head.Target["/hop/".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            return left == 0
+                ? LoopbackServer.WriteAsync(stream, 200, "arrived", "", ct)
+                : LoopbackServer.WriteAsync(stream, 302, "", $"Location: /hop/{left - 1}\r\n", ct);
+        });
+        using var http = OutboundTestKit.SafeHttp(new FakeResolver(), allowPrivate: ["127.0.0.1"]);
+        var request = Get($"http://127.0.0.1:{server.Port}/hop/{chain}");
+
+        if (succeeds)
+        {
+            var response = await http.SendAsync(request, null, CancellationToken.None);
+            Assert.Equal(200, response.StatusCode);
+            Assert.Equal($"http://127.0.0.1:{server.Port}/hop/0", response.FinalUrl);
+        }
+        else
+        {
+            var ex = await Assert.ThrowsAsync<OutboundRequestRejectedException>(() => http.SendAsync(request, null, CancellationToken.None));
+            Assert.Equal(OutboundErrorCodes.TooManyRedirects, ex.Code);
+        }
+
+        // Five redirects followed in both cases: the sixth Location is never requested.
+        Assert.Equal(6, server.AcceptedConnections);
+    }
+
+    [Theory]
+    [InlineData("http://user:pw@127.0.0.2:{port}/")]
+    [InlineData("http://pw@127.0.0.2:{port}/")]
+    [InlineData("ftp://127.0.0.2:{port}/pw")]
+    [InlineData("file:///etc/passwd")]
+    [InlineData("gopher://127.0.0.2:{port}/pw")]
+    [InlineData("http://127.0.0.2:{port}/{long}")]
+    public async Task Redirect_hop_is_refused_by_the_url_rules_before_the_target_is_contacted(string location)
+    {
+        await using var target = LoopbackServer.Respond(IPAddress.Parse("127.0.0.2"), 200, "reached");
+        var port = target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var hop = location.Replace("{port}", port, StringComparison.Ordinal).Replace("{long}", new string('a', 2100), StringComparison.Ordinal);
+        await using var first = LoopbackServer.Respond(IPAddress.Loopback, 302, "", $"Location: {hop}\r\n");
+        // The target's address is allowed: only the URL rules can stop this hop.
+        using var http = OutboundTestKit.SafeHttp(new FakeResolver(), allowPrivate: ["127.0.0.1", "127.0.0.2"]);
+
+        var ex = await Assert.ThrowsAsync<OutboundRequestRejectedException>(
+            () => http.SendAsync(Get($"http://127.0.0.1:{first.Port}/start?key=SECRET"), null, CancellationToken.None));
+
+        Assert.Equal(OutboundErrorCodes.InvalidUrl, ex.Code);
+        Assert.Equal(1, first.AcceptedConnections);
+        Assert.Equal(0, target.AcceptedConnections);
+        Assert.DoesNotContain("SECRET", ex.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("pw", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("aaaa", ex.Message, StringComparison.Ordinal);
+    }
 }

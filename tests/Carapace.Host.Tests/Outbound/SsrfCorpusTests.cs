@@ -101,6 +101,21 @@ public sealed class SsrfCorpusTests
         Block("http://[2001:2::1]/"); Block("http://[1fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]/"); Allow("http://[2000::1]/", "2000::1");
         Block("http://[4000::1]/");
 
+        // Edges of the ranges the issue names, and just outside them.
+        Allow("http://192.88.98.255/", "192.88.98.255"); Block("http://192.88.99.0/"); Block("http://192.88.99.255/");
+        Allow("http://192.88.100.0/", "192.88.100.0");
+        Block("http://[ff00::]/"); Block("http://[ff0e::1]/"); Block("http://[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]/");
+        Block("http://[2002::]/"); Block("http://[2002:ffff:ffff::]/"); Allow("http://[2003::1]/", "2003::1");
+        Allow("http://[2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff]/", "2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+        Block("http://[100::]/"); Block("http://[100::ffff:ffff:ffff:ffff]/"); Block("http://[100:0:0:1::]/");
+        Block("http://[2001:2::]/"); Block("http://[2001:2:0:ffff:ffff:ffff:ffff:ffff]/"); Block("http://[2001:2:1::]/");
+        Allow("http://[2001:200::1]/", "2001:200::1");
+        Block("http://[5f00::]/"); Block("http://[5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff]/");
+
+        // Zone ids: stripped, then the address is judged; a zone never makes a private address public.
+        Block("http://[::1%25lo]/"); Block("http://[fe80::1%25eth0]:8080/"); Block("http://[fd00::1%251]/");
+        Allow("http://[2606:4700::1%25eth0]/", "2606:4700::1");
+
         // Names refused before any lookup.
         Block("http://localhost/"); Block("http://LOCALHOST./"); Block("http://foo.localhost/"); Block("http://localhost.localdomain/");
         Block("http://metadata/"); Block("http://metadata.google.internal/"); Block("http://Metadata.Google.Internal./");
@@ -129,6 +144,68 @@ public sealed class SsrfCorpusTests
         Block("http://public.example/" + new string('a', 2048), OutboundErrorCodes.InvalidUrl);
         Block("not a url", OutboundErrorCodes.InvalidUrl); Block("/relative/path", OutboundErrorCodes.InvalidUrl);
         return rows;
+    }
+
+    [Theory]
+    [InlineData(2048, null)]
+    [InlineData(2049, OutboundErrorCodes.InvalidUrl)]
+    public async Task Url_of_exactly_2048_characters_is_allowed_and_one_more_is_refused(int length, string? expectedCode)
+    {
+        await using var internet = LoopbackServer.Respond(IPAddress.Loopback, 200, Ok);
+        var connector = new RecordingConnector(new IPEndPoint(IPAddress.Loopback, internet.Port));
+        using var http = OutboundTestKit.SafeHttp(Dns, connector: connector.ConnectAsync);
+        const string prefix = "http://public.example/";
+        var url = prefix + new string('a', length - prefix.Length);
+        Assert.Equal(length, url.Length);
+
+        if (expectedCode is null)
+        {
+            var response = await http.SendAsync(new PluginHttpRequest("GET", url), null, CancellationToken.None);
+            Assert.Equal(200, response.StatusCode);
+            Assert.Single(connector.Endpoints);
+        }
+        else
+        {
+            var ex = await Assert.ThrowsAsync<OutboundRequestRejectedException>(
+                () => http.SendAsync(new PluginHttpRequest("GET", url), null, CancellationToken.None));
+            Assert.Equal(expectedCode, ex.Code);
+            Assert.Empty(connector.Endpoints);
+        }
+    }
+
+    /// <summary>The corpus rows refused as <c>ssrf_blocked</c>, for the raw-handler run.</summary>
+    public static TheoryData<string> SsrfBlockedRows()
+    {
+        var rows = new TheoryData<string>();
+        foreach (var row in Corpus())
+        {
+            if ((string?)row[1] == OutboundErrorCodes.SsrfBlocked)
+            {
+                rows.Add((string)row[0]);
+            }
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(SsrfBlockedRows))]
+    public async Task Refused_rows_are_refused_by_the_raw_handler_without_the_url_check(string url)
+    {
+        // new HttpClient(safe.CreateHandler()) skips OutboundUrl entirely: only the connect-time guard
+        // stands between the request and the address.
+        await using var internet = LoopbackServer.Respond(IPAddress.Loopback, 200, Ok);
+        var connector = new RecordingConnector(new IPEndPoint(IPAddress.Loopback, internet.Port));
+        using var safe = OutboundTestKit.SafeHttp(Dns, connector: connector.ConnectAsync);
+        using var client = new HttpClient(safe.CreateHandler());
+
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri(url + "?token=" + Secret)));
+
+        var rejected = Assert.IsType<OutboundRequestRejectedException>(ex.InnerException);
+        Assert.Equal(OutboundErrorCodes.SsrfBlocked, rejected.Code);
+        Assert.DoesNotContain(Secret, rejected.Message, StringComparison.Ordinal);
+        Assert.Empty(connector.Endpoints);
+        Assert.Equal(0, internet.AcceptedConnections);
     }
 
     [Fact]

@@ -62,4 +62,39 @@ public sealed class PluginGrantsTests
     [InlineData("https://api.example.org:8443", "https://api.example.org", false)]
     public void Covers_is_strict_containment(string manifest, string operatorPattern, bool expected) =>
         Assert.Equal(expected, Carapace.Host.Outbound.UrlGrant.Parse(manifest).Covers(Carapace.Host.Outbound.UrlGrant.Parse(operatorPattern)));
+
+    [Fact]
+    public void Http_rate_limit_comes_from_the_operator_grant_else_the_network_default()
+    {
+        Assert.Null(Resolve("plugins: {}\n").HttpRequestsPerMinute);
+        Assert.Equal(7, Resolve("plugins:\n  demo:\n    grants:\n      httpRequestsPerMinute: 7\n").HttpRequestsPerMinute);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("many")]
+    [InlineData("2.5")]
+    public void Invalid_http_rate_limit_fails_the_plugin(string value)
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => Resolve($"plugins:\n  demo:\n    grants:\n      httpRequestsPerMinute: \"{value}\"\n"));
+
+        Assert.Contains("plugins.demo.grants.httpRequestsPerMinute", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("false", false)]
+    [InlineData("no", false)]
+    [InlineData("off", false)]
+    [InlineData("true", true)]
+    public void Credentials_revocation_accepts_the_usual_spellings(string value, bool granted) =>
+        Assert.Equal(granted, Resolve($"plugins:\n  demo:\n    grants:\n      credentials: {value}\n").Credentials);
+
+    [Fact]
+    public void A_credentials_grant_that_is_not_a_boolean_fails_the_plugin_instead_of_staying_granted()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => Resolve("plugins:\n  demo:\n    grants:\n      credentials: nope\n"));
+
+        Assert.Contains("plugins.demo.grants.credentials must be true or false (got 'nope')", ex.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Carapace.Host.Outbound;
 using Carapace.Host.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Carapace.Host.Tests.PluginHosting;
 
@@ -67,4 +70,116 @@ public sealed class ToolPluginGatewayTests
         Assert.Equal("failed", plugin.GetProperty("state").GetString());
         Assert.Contains("grants.http", plugin.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Http_fetch_without_any_grant_is_denied_and_every_attempt_is_audited()
+    {
+        await using var gateway = await StartAsync("plugins: {}\n");
+        using var client = gateway.Client(Token);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var denied = await ProblemAssert.IsProblemAsync(
+                await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "https://example.com/?token=SECRET" }),
+                HttpStatusCode.BadGateway, "tool_failed");
+            Assert.Contains("capability_denied", denied.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath,
+            e => e.Count(x => IsHttpDenial(x, "http capability not granted")) >= 2, "two audited http denials");
+        Assert.DoesNotContain(events, e => e.GetRawText().Contains("SECRET", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Http_fetch_reaches_a_granted_loopback_server_allowed_by_allow_private()
+    {
+        await using var server = Outbound.LoopbackServer.Respond(IPAddress.Loopback, 200, "hello from loopback");
+        const string grants = "plugins:\n  http-fetch:\n    grants:\n      http: [\"http://127.0.0.1/api\"]\n";
+        await using var gateway = await StartForwardingAsync("network:\n  allowPrivate: [127.0.0.1]\n" + grants, server);
+        using var client = gateway.Client(Token);
+
+        var response = await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "http://127.0.0.1/api/x" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var output = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("output");
+        Assert.Equal(200, output.GetProperty("status").GetInt32());
+        Assert.Equal("hello from loopback", output.GetProperty("body").GetString());
+        Assert.Equal(1, server.AcceptedConnections);
+
+        // Same server, a path outside the grant: refused before connecting.
+        var outside = await ProblemAssert.IsProblemAsync(
+            await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "http://127.0.0.1/admin" }),
+            HttpStatusCode.BadGateway, "tool_failed");
+        Assert.Contains("capability_denied", outside.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, server.AcceptedConnections);
+
+        // The grant alone does not open a private address: without allowPrivate the guard refuses it.
+        await using var strict = await StartForwardingAsync(grants, server);
+        using var strictClient = strict.Client(Token);
+        var blocked = await ProblemAssert.IsProblemAsync(
+            await strictClient.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "http://127.0.0.1/api/x" }),
+            HttpStatusCode.BadGateway, "tool_failed");
+        Assert.Contains("ssrf_blocked", blocked.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, server.AcceptedConnections);
+    }
+
+    [Fact]
+    public async Task Http_fetch_rate_limit_comes_from_the_operator_grant()
+    {
+        await using var server = Outbound.LoopbackServer.Respond(IPAddress.Loopback, 200, "ok");
+        await using var gateway = await StartForwardingAsync(
+            "network:\n  allowPrivate: [127.0.0.1]\nplugins:\n  http-fetch:\n    grants:\n      http: [\"http://127.0.0.1\"]\n      httpRequestsPerMinute: 2\n",
+            server);
+        using var client = gateway.Client(Token);
+        var args = new { url = "http://127.0.0.1/" };
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", args)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", args)).StatusCode);
+        var third = await ProblemAssert.IsProblemAsync(
+            await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", args), HttpStatusCode.BadGateway, "tool_failed");
+
+        Assert.Contains("rate limit exceeded", third.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, server.AcceptedConnections);
+        await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Any(x => IsHttpDenial(x, "rate limit exceeded")), "the audited rate-limit denial");
+    }
+
+    [Fact]
+    public async Task Http_fetch_invalid_url_refusals_are_audited_without_userinfo_or_query()
+    {
+        await using var server = Outbound.LoopbackServer.Respond(IPAddress.Loopback, 200, "ok");
+        await using var gateway = await StartForwardingAsync(
+            "network:\n  allowPrivate: [127.0.0.1]\nplugins:\n  http-fetch:\n    grants:\n      http: [\"http://127.0.0.1\"]\n", server);
+        using var client = gateway.Client(Token);
+
+        var refused = await ProblemAssert.IsProblemAsync(
+            await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "http://alice:hunter2@127.0.0.1/?token=SECRET" }),
+            HttpStatusCode.BadGateway, "tool_failed");
+
+        Assert.Contains("invalid_url", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath,
+            e => e.Any(x => IsHttpDenial(x, "invalid_url: URLs with credentials (userinfo) are not allowed")), "the audited invalid_url refusal");
+        Assert.DoesNotContain(events, e => e.GetRawText().Contains("hunter2", StringComparison.Ordinal)
+                                           || e.GetRawText().Contains("SECRET", StringComparison.Ordinal));
+        Assert.Equal(0, server.AcceptedConnections);
+    }
+
+    /// <summary>
+    /// The gateway with its real guard (policy from <c>network.allowPrivate</c>, real resolver), except that
+    /// the last step, opening the TCP stream to the endpoint the guard validated, goes to the test server:
+    /// http-fetch may only be granted default ports, and port 80 needs privileges a test should not.
+    /// </summary>
+    private static Task<GatewayFixture> StartForwardingAsync(string yaml, Outbound.LoopbackServer server) =>
+        GatewayFixture.StartAsync(yaml, new Dictionary<string, string?> { ["CARAPACE_GATEWAY_TOKEN"] = Token }, withPlugins: true,
+            configureServices: services => services.AddSingleton(sp => new SafeHttp(
+                sp.GetRequiredService<AddressPolicy>(),
+                sp.GetRequiredService<IHostResolver>(),
+                sp.GetRequiredService<IOptions<OutboundOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>(),
+                new Outbound.RecordingConnector(new IPEndPoint(IPAddress.Loopback, server.Port)).ConnectAsync)));
+
+    private static bool IsHttpDenial(JsonElement e, string reason) =>
+        e.GetProperty("event").GetString() == "capability_denied"
+        && e.GetProperty("data").GetProperty("plugin_id").GetString() == "http-fetch"
+        && e.GetProperty("data").GetProperty("capability").GetString() == "http"
+        && e.GetProperty("data").GetProperty("reason").GetString() == reason;
 }

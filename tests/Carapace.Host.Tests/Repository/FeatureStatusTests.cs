@@ -1,14 +1,13 @@
-using System.Text.RegularExpressions;
 using Carapace.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace Carapace.Host.Tests.Repository;
 
 /// <summary>
-/// Keeps feature-status.yaml honest: every feature has a known status, and every test a
-/// <c>verified</c> or <c>partial</c> feature names exists as a [Fact] or [Theory] in that file.
+/// Keeps feature-status.yaml honest: every feature has a known status, and every test a feature names
+/// exists as a [Fact] or [Theory] in that file — not commented out, and (for <c>verified</c>) not skipped.
 /// </summary>
-public sealed partial class FeatureStatusTests
+public sealed class FeatureStatusTests
 {
     private static readonly string[] Statuses = ["verified", "partial", "stub", "missing"];
 
@@ -41,7 +40,7 @@ public sealed partial class FeatureStatusTests
                 problems.Add($"{id}: {status} needs a note saying what is missing");
             }
 
-            problems.AddRange(tests.Select(test => CheckTest(id, test)).OfType<string>());
+            problems.AddRange(tests.Select(test => TestReference.Check(RepositoryRoot.Path, id, test, status is "verified")).OfType<string>());
         }
 
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
@@ -55,50 +54,58 @@ public sealed partial class FeatureStatusTests
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 
-    private static string? CheckTest(string feature, string reference)
+    [Fact]
+    public void Checker_reports_missing_skipped_and_commented_out_tests()
     {
-        var parts = reference.Split("::");
-        if (parts.Length != 2)
-        {
-            return $"{feature}: '{reference}' is not 'path/File.cs::Method'";
-        }
-
-        var path = Path.Combine(RepositoryRoot.Path, parts[0]);
-        if (!File.Exists(path))
-        {
-            return $"{feature}: test file {parts[0]} does not exist";
-        }
-
-        var lines = File.ReadAllLines(path);
-        var declaration = new Regex(@"\b(Task|void)\s+" + Regex.Escape(parts[1]) + @"\s*\(");
-        for (var i = 0; i < lines.Length; i++)
-        {
-            if (!declaration.IsMatch(lines[i]))
+        using var dir = new TempDirectory();
+        File.WriteAllText(Path.Combine(dir.Path, "SampleTests.cs"), """
+            public sealed class SampleTests
             {
-                continue;
+                [Fact]
+                public void Real_test() { }
+
+                [Theory]
+                [InlineData(1)]
+                // a comment between attributes is fine
+                public async Task Real_theory(int n) { }
+
+                [Fact(Skip = "flaky")]
+                public void Skipped_test() { }
+
+                [SecretServiceFact(Skip = "later")]
+                public void Skipped_custom_fact() { }
+
+                // [Fact]
+                // public void Commented_out_test() { }
+
+                [Fact]
+                // public void Commented_declaration() { }
+                public void Helper_named_differently() { }
+
+                /*
+                [Fact]
+                public void Block_commented_test() { }
+                */
+
+                public void Not_a_test() { }
             }
+            """);
 
-            // Walk up through the attribute block (one attribute per line, comments allowed).
-            for (var j = i - 1; j >= 0; j--)
-            {
-                var line = lines[j].Trim();
-                if (TestAttribute().IsMatch(line))
-                {
-                    return null;
-                }
+        string? Check(string method, bool verified = true) => TestReference.Check(dir.Path, "f", $"SampleTests.cs::{method}", verified);
 
-                if (!(line.StartsWith('[') || line.StartsWith("//", StringComparison.Ordinal) || line.Length == 0))
-                {
-                    break;
-                }
-            }
-        }
-
-        return $"{feature}: no [Fact]/[Theory] named {parts[1]} in {parts[0]}";
+        Assert.Null(Check("Real_test"));
+        Assert.Null(Check("Real_theory"));
+        Assert.Contains("no [Fact]/[Theory] named Made_up_name", Check("Made_up_name"), StringComparison.Ordinal);
+        Assert.Contains("is skipped", Check("Skipped_test"), StringComparison.Ordinal);
+        Assert.Contains("is skipped", Check("Skipped_custom_fact"), StringComparison.Ordinal);
+        Assert.Null(Check("Skipped_test", verified: false));
+        Assert.NotNull(Check("Commented_out_test"));
+        Assert.NotNull(Check("Commented_declaration"));
+        Assert.NotNull(Check("Block_commented_test"));
+        Assert.NotNull(Check("Not_a_test"));
+        Assert.Contains("does not exist", TestReference.Check(dir.Path, "f", "Missing.cs::Real_test", true), StringComparison.Ordinal);
+        Assert.Contains("is not 'path/File.cs::Method'", TestReference.Check(dir.Path, "f", "SampleTests.cs", true), StringComparison.Ordinal);
     }
-
-    [GeneratedRegex(@"^\[(Fact|Theory|\w+Fact|\w+Theory)\b")]
-    private static partial Regex TestAttribute();
 
     private static List<YamlMappingNode> LoadFeatures()
     {
