@@ -109,7 +109,17 @@ internal static class GatewayHost
             config.Configuration["plugins:console:enabled"] = "true";
         }
 
-        builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory);
+#if DEBUG
+        if (options.GetEnv(DebugInstallPausePoints.EnvironmentVariable) is { Length: > 0 } pause)
+        {
+            startupLog.LogWarning("{Variable}={Point}: installs will stop at that point (debug builds only, for crash tests)",
+                DebugInstallPausePoints.EnvironmentVariable, pause);
+            builder.Services.AddSingleton<Carapace.Plugins.Install.IInstallPausePoints>(sp =>
+                new DebugInstallPausePoints(pause, sp.GetRequiredService<ILogger<DebugInstallPausePoints>>()));
+        }
+#endif
+        builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory,
+            plugins => plugins.ManagedDirectory = state.PluginsDir);
         builder.Services.AddSingleton<IRuntimeSummary, PluginRuntimeSummary>();
         builder.Services.AddSingleton<IReadinessCheck, ChannelReadiness>();
         options.ConfigureServices?.Invoke(builder.Services);
@@ -153,6 +163,7 @@ internal static class GatewayHost
             control.MapSandbox();
             control.MapCredentials();
             control.MapPlugins();
+            control.MapPluginInstall();
             control.MapTools();
             control.MapChannels();
             control.MapControlFallback();
