@@ -155,7 +155,8 @@ internal static class PluginInstallApi
             for (var section = await reader.ReadNextSectionAsync(context.RequestAborted); section is not null;
                  section = await reader.ReadNextSectionAsync(context.RequestAborted))
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
                     throw Invalid("invalid_request", "every part needs Content-Disposition: form-data");
                 }

@@ -3,6 +3,8 @@ using Carapace.Plugins.Lock;
 using Carapace.Plugins.Runtime;
 using Carapace.Plugins.Signing;
 using Carapace.Plugins.Tests.Support;
+using Carapace.Testing;
+using TempDirectory = Carapace.Plugins.Tests.Support.TempDirectory;
 
 namespace Carapace.Plugins.Tests.Install;
 
@@ -32,8 +34,7 @@ internal sealed class ManagedHarness : IAsyncDisposable
     public PluginLock Lock => PluginLockFile.Read(PluginLockFile.PathIn(Root));
 
     /// <summary>The published fixture plugins: in plugins/ (also runtime fixtures) or fixture-packages/ (install-only).</summary>
-    public static string Fixture(string id) =>
-        Directory.Exists(RuntimeHarness.PluginDirectory(id)) ? RuntimeHarness.PluginDirectory(id) : Path.Combine(AppContext.BaseDirectory, "fixture-packages", id);
+    public static string Fixture(string id) => FixturePackage.PublishedDirectory(id);
 
     public static async Task<ManagedHarness> StartAsync(
         IDictionary<string, string?>? settings = null, bool trustKey = true, Action<PluginRuntimeOptions>? configure = null)
@@ -66,26 +67,22 @@ internal sealed class ManagedHarness : IAsyncDisposable
     public string Package(string id = "good-tool", string version = "1.0.0", bool sign = true, SigningKey? key = null,
         Action<string>? edit = null, bool zip = true)
     {
-        var source = Dir.Combine($"src-{id}-{version}-{Guid.NewGuid():N}");
-        CopyTree(Fixture(id), source);
-        var manifest = Path.Combine(source, "plugin.yaml");
-        File.WriteAllText(manifest, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(manifest), "(?m)^version: .*$", $"version: {version}"));
-        edit?.Invoke(source);
-        if (!zip)
+        var source = FixturePackage.Directory(Dir.Path, id, version, edit);
+        if (zip)
         {
-            if (sign)
-            {
-                PackageSigner.SignDirectory(source, key ?? Key);
-            }
-
-            return source;
+            return FixturePackage.Pack(source, sign ? key ?? Key : null);
         }
 
-        return PackageSigner.Pack(source, source + ".zip", sign ? key ?? Key : null).ArchivePath;
+        if (sign)
+        {
+            PackageSigner.SignDirectory(source, key ?? Key);
+        }
+
+        return source;
     }
 
     /// <summary>Packs a directory as it is (a <c>plugin.sig</c> in it is carried along, not made).</summary>
-    public static string Pack(string directory) => PackageSigner.Pack(directory, directory + ".zip").ArchivePath;
+    public static string Pack(string directory) => FixturePackage.Pack(directory);
 
     public Task<InstallOutcome> InstallAsync(string package, bool update = false, bool allowUnvetted = false, bool allowUnsigned = false,
         bool yes = false, bool link = false) =>
@@ -98,16 +95,7 @@ internal sealed class ManagedHarness : IAsyncDisposable
             Link = link,
         }, CancellationToken.None);
 
-    public static void CopyTree(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
+    public static void CopyTree(string from, string to) => FixturePackage.CopyTree(from, to);
 
     private Task<RuntimeHarness> StartRuntimeAsync() =>
         RuntimeHarness.StartAsync([], _settings, configure: options =>
