@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Carapace.Plugins.Install;
 using Carapace.Plugins.Lock;
 using Carapace.Plugins.Manifest;
@@ -61,6 +62,7 @@ internal sealed partial class PluginRuntime
                 : DisabledBecause(target.Id, target.Directory);
             var watch = Stopwatch.StartNew();
             PluginGeneration? next = null;
+            string? conflict = null;
             if (disabledBecause is null)
             {
                 var (built, error) = Build(slot, target);
@@ -71,26 +73,27 @@ internal sealed partial class PluginRuntime
                     return new PluginOperationResult(PluginOperationCodes.Failed, error!, Describe(slot));
                 }
 
-                var conflict = _tools.FindConflict(slot, built.Tools.Keys) ?? _channels.FindConflict(slot, built.Channels.Keys);
-                if (conflict is not null)
-                {
-                    var discarded = await RetireAsync(slot, built, stopChannelsFirst: false);
-                    built = null;
-                    await OffTheStack();
-                    Verify(slot, discarded, slot.State, slot.Reason, silentOnSuccess: true);
-                    slot.Manifest = previousManifest;
-                    return new PluginOperationResult(PluginOperationCodes.Failed, conflict, Describe(slot));
-                }
-
                 next = built;
+                built = null;
+                conflict = _tools.FindConflict(slot, next.Tools.Keys) ?? _channels.FindConflict(slot, next.Channels.Keys);
             }
 
-            try
+            ExceptionDispatchInfo? commitFailure = null;
+            if (conflict is null)
             {
-                await commit();
+                try
+                {
+                    await commit();
+                }
+                catch (Exception ex)
+                {
+                    commitFailure = ExceptionDispatchInfo.Capture(ex);
+                }
             }
-            catch
+
+            if (conflict is not null || commitFailure is not null)
             {
+                // Not committed: the new generation goes, the old one (if any) never stopped serving.
                 if (next is not null)
                 {
                     var discarded = await RetireAsync(slot, next, stopChannelsFirst: false);
@@ -100,7 +103,8 @@ internal sealed partial class PluginRuntime
                 }
 
                 slot.Manifest = previousManifest;
-                throw;
+                commitFailure?.Throw();
+                return new PluginOperationResult(PluginOperationCodes.Failed, conflict!, Describe(slot));
             }
 
             // Committed: the slot now stands for the new directory and lock entry.
