@@ -207,6 +207,9 @@ public sealed class PluginInstallerTests
         Assert.Equal("1.1.0", managed.Lock.Find("good-tool")!.Version);
         Assert.False(Directory.Exists(Path.Combine(managed.Root, "good-tool", "1.0.0")));
         Assert.Contains(managed.Harness.Events.All, e => e is { Kind: PluginLifecycleEventKind.Updated } && e.Data["previous_version"] == "1.0.0");
+        // The old generation was unloaded and its collection verified, not left behind.
+        Assert.Contains(managed.Harness.Events.All, e => e is { PluginId: "good-tool", Kind: PluginLifecycleEventKind.Unloaded });
+        Assert.DoesNotContain(managed.Harness.Events.All, e => e.Kind == PluginLifecycleEventKind.Leaked);
     }
 
     [Fact]
