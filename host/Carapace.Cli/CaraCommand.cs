@@ -20,6 +20,7 @@ internal static class CaraCommand
         root.Subcommands.Add(KeysCommand.Create());
         var plugins = PluginPackageCommands.Create();
         PluginRuntimeCommands.AddTo(plugins);
+        PluginInstallCommands.AddTo(plugins);
         root.Subcommands.Add(plugins);
         root.Subcommands.Add(ToolsCommand.Create());
         root.Subcommands.Add(ChannelsCommand.Create());

@@ -35,7 +35,7 @@ internal static class AtomicFile
             }
 
             File.Move(temp, fullPath, overwrite: true);
-            FsyncDirectory(directory);
+            Fsync.Directory(directory);
         }
         finally
         {
@@ -48,27 +48,4 @@ internal static class AtomicFile
 
     public static void WriteAllText(string path, string content, UnixFileMode mode = OwnerOnly) =>
         WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(content), mode);
-
-    // A rename is durable only once the directory entry is on disk; .NET has no API for this, so
-    // open the directory read-only and fsync it (a no-op on Windows, where rename is journaled).
-    private static void FsyncDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        try
-        {
-            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Some file systems refuse to open directories; the rename itself already happened.
-        }
-        catch (IOException)
-        {
-        }
-    }
 }

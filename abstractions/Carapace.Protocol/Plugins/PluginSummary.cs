@@ -4,6 +4,7 @@ namespace Carapace.Protocol.Plugins;
 /// <param name="State">active, disabled, failed, faulted, unloaded, leaked, loading, unloading, discovered.</param>
 /// <param name="Reason">Why it is not active; null when active.</param>
 /// <param name="Source">bundled, path, managed or linked.</param>
+/// <param name="Managed">For managed and linked plugins: what the lock file pins and the signature state; null otherwise.</param>
 public sealed record PluginSummary(
     string Id,
     string State,
@@ -23,7 +24,23 @@ public sealed record PluginSummary(
     IReadOnlyList<string> Channels,
     int Generation,
     int InFlight,
-    DateTimeOffset? ActivatedAt);
+    DateTimeOffset? ActivatedAt,
+    ManagedPluginSummary? Managed = null);
+
+/// <summary>
+/// What <c>plugins-lock.yaml</c> pins for a managed or linked plugin, and the signature state of its last
+/// load check: <c>verified</c>, <c>unsigned</c> / <c>untrusted</c> (accepted with <c>--allow-unsigned</c>),
+/// <c>refused</c>, or <c>unchecked</c>.
+/// </summary>
+public sealed record ManagedPluginSummary(
+    string Sha256,
+    string? Publisher,
+    string Signature,
+    bool AllowUnsigned,
+    bool AllowUnvetted,
+    int FindingCount,
+    DateTimeOffset InstalledAt,
+    string InstalledFrom);
 
 /// <summary>Capabilities the plugin requested in its manifest.</summary>
 public sealed record PluginCapabilitiesSummary(

@@ -103,6 +103,10 @@ internal static class PluginRuntimeCommands
             }
 
             Console.WriteLine($"    source:   {plugin.Source} ({Terminal.Safe(plugin.Directory)})");
+            if (plugin.Managed is { } managed)
+            {
+                PrintManaged(managed);
+            }
             Console.WriteLine($"    kinds:    {string.Join(", ", plugin.Kinds)}");
             if (plugin.Tools.Count > 0)
             {
@@ -133,8 +137,16 @@ internal static class PluginRuntimeCommands
         }
     }
 
+    private static void PrintManaged(ManagedPluginSummary managed)
+    {
+        Console.WriteLine($"    sha256:   {managed.Sha256}");
+        Console.WriteLine($"    signature: {managed.Signature}{(managed.Publisher is null ? string.Empty : $" by {managed.Publisher}")}{(managed.AllowUnsigned ? " (accepted with --allow-unsigned)" : string.Empty)}");
+        Console.WriteLine($"    vetting:  {managed.FindingCount} finding(s){(managed.AllowUnvetted ? ", accepted with --allow-unvetted" : string.Empty)}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    installed: {managed.InstalledAt:yyyy-MM-dd HH:mm:ss}Z from {Terminal.Safe(managed.InstalledFrom)}"));
+    }
+
     private static string Line(PluginSummary p) =>
-        $"{p.Id,-20} {p.State,-9} {p.Version ?? "-",-10} {(p.Reason is null ? string.Empty : Terminal.Safe(p.Reason))}".TrimEnd();
+        $"{p.Id,-20} {p.State,-9} {p.Version ?? "-",-10} {(p.Managed is { AllowUnvetted: true } ? "[allow-unvetted] " : string.Empty)}{(p.Reason is null ? string.Empty : Terminal.Safe(p.Reason))}".TrimEnd();
 
     private static string Ms(double? value) => value is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{value:0.#} ms");
 }

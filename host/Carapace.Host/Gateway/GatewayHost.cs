@@ -107,7 +107,17 @@ internal static class GatewayHost
             config.Configuration["plugins:console:enabled"] = "true";
         }
 
-        builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory);
+#if DEBUG
+        if (options.GetEnv(DebugInstallPausePoints.EnvironmentVariable) is { Length: > 0 } pause)
+        {
+            startupLog.LogWarning("{Variable}={Point}: installs will stop at that point (debug builds only, for crash tests)",
+                DebugInstallPausePoints.EnvironmentVariable, pause);
+            builder.Services.AddSingleton<Carapace.Plugins.Install.IInstallPausePoints>(sp =>
+                new DebugInstallPausePoints(pause, sp.GetRequiredService<ILogger<DebugInstallPausePoints>>()));
+        }
+#endif
+        builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory,
+            plugins => plugins.ManagedDirectory = state.PluginsDir);
         builder.Services.AddSingleton<IRuntimeSummary, PluginRuntimeSummary>();
         builder.Services.AddSingleton<IReadinessCheck, ChannelReadiness>();
         options.ConfigureServices?.Invoke(builder.Services);
@@ -151,6 +161,7 @@ internal static class GatewayHost
             control.MapSandbox();
             control.MapCredentials();
             control.MapPlugins();
+            control.MapPluginInstall();
             control.MapTools();
             control.MapChannels();
             control.MapControlFallback();

@@ -40,6 +40,12 @@ internal sealed class AuditingPluginLifecycleObserver(IAuditLog audit) : IPlugin
         PluginLifecycleEventKind.Unloaded => AuditEvents.PluginUnloaded,
         PluginLifecycleEventKind.Leaked => AuditEvents.PluginLeaked,
         PluginLifecycleEventKind.PolicyDenied => AuditEvents.CapabilityDenied,
+        PluginLifecycleEventKind.Installed => AuditEvents.PluginInstalled,
+        PluginLifecycleEventKind.Updated => AuditEvents.PluginUpdated,
+        PluginLifecycleEventKind.Uninstalled => AuditEvents.PluginUninstalled,
+        PluginLifecycleEventKind.SignatureVerified => AuditEvents.PluginSignatureVerified,
+        PluginLifecycleEventKind.SignatureFailed => AuditEvents.PluginSignatureFailed,
+        PluginLifecycleEventKind.VettingRefused => AuditEvents.PluginVettingRefused,
         _ => null,
     };
 }

@@ -1,5 +1,6 @@
 using Carapace.Plugins.Activation;
 using Carapace.Plugins.Channels;
+using Carapace.Plugins.Install;
 using Carapace.Plugins.Loading;
 using Carapace.Plugins.Routing;
 using Carapace.Plugins.Runtime;
@@ -16,7 +17,9 @@ internal static class PluginServiceCollectionExtensions
     /// <summary>
     /// Registers the plugin runtime: <see cref="PluginRuntime"/> (catalog + lifecycle, the façade the
     /// control API uses), <see cref="ToolRegistry"/>, <see cref="ChannelRegistry"/>,
-    /// <see cref="MessageRouter"/> and a hosted service that loads plugins at start and unloads them at stop.
+    /// <see cref="MessageRouter"/>, the managed-plugin <see cref="PluginInstaller"/> and <see cref="PluginDoctor"/>
+    /// (active when <see cref="PluginRuntimeOptions.ManagedDirectory"/> is set), and a hosted service that loads
+    /// plugins at start and unloads them at stop.
     /// Register your own <see cref="IPluginServicesFactory"/> and <see cref="IPluginLifecycleObserver"/>
     /// before or after this call to replace the deny-all and no-op defaults.
     /// </summary>
@@ -38,6 +41,8 @@ internal static class PluginServiceCollectionExtensions
         services.TryAddSingleton<IPluginLoader, McMasterPluginLoader>();
         services.TryAddSingleton<IPluginServicesFactory, DenyAllPluginServicesFactory>();
         services.TryAddSingleton<IPluginLifecycleObserver, NullPluginLifecycleObserver>();
+        services.TryAddSingleton<IInstallPausePoints, NoInstallPauses>();
+        services.AddSingleton(new ManagedPluginStore(options, configuration));
         services.AddSingleton(sp => new PluginActivator(
             sp.GetRequiredService<IPluginLoader>(),
             sp.GetRequiredService<IPluginServicesFactory>(),
@@ -61,7 +66,10 @@ internal static class PluginServiceCollectionExtensions
             configuration,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
-            sp.GetRequiredService<IPluginLifecycleObserver>()));
+            sp.GetRequiredService<IPluginLifecycleObserver>(),
+            sp.GetRequiredService<ManagedPluginStore>()));
+        services.AddSingleton<PluginInstaller>();
+        services.AddSingleton<PluginDoctor>();
         services.AddHostedService<PluginRuntimeHostedService>();
         return services;
     }

@@ -1,5 +1,6 @@
 using Carapace.Plugins.Packaging;
 using Carapace.Plugins.Signing;
+using Carapace.Plugins.Vetting;
 
 namespace Carapace.Plugins.Lock;
 
@@ -30,6 +31,9 @@ internal static class PluginLoadCheck
 {
     /// <summary>The lock entry lists vetting findings but does not record the <c>--allow-unvetted</c> override.</summary>
     public const string VettingNotAllowed = "vetting_not_allowed";
+
+    /// <summary>Vetting found banned API use and <c>--allow-unvetted</c> was not given (install, or a linked directory at load).</summary>
+    public const string VettingRefused = "vetting_refused";
 
     public static PluginLoadVerdict Verify(string pluginsRoot, string installedDirectory, PluginLockEntry entry, SignaturePolicy policy)
     {
@@ -66,5 +70,53 @@ internal static class PluginLoadCheck
         }
 
         return new PluginLoadVerdict(problems, warnings, integrity, signature);
+    }
+
+    /// <summary>
+    /// The check for a linked development directory (<c>--link</c>). Its files change with every build,
+    /// so nothing is pinned: directory safety (the directory is its own root), then the signature policy
+    /// over the digest as it is now (with the <c>--allow-unsigned</c> recorded at link time), then vetting
+    /// again, since no digest vouches for an earlier scan.
+    /// </summary>
+    public static PluginLoadVerdict VerifyLinked(string directory, PluginLockEntry entry, SignaturePolicy policy)
+    {
+        var problems = new List<LoadProblem>();
+        var warnings = new List<LoadProblem>();
+        var safety = PluginDirectorySafety.Check(directory);
+        problems.AddRange(safety.Problems.Select(p => new LoadProblem(p.Code, p.Message)));
+        warnings.AddRange(safety.Warnings.Select(p => new LoadProblem(p.Code, p.Message)));
+        if (!Directory.Exists(directory))
+        {
+            var missing = new IntegrityResult(false, IntegrityCodes.Missing, $"linked directory '{directory}' does not exist", null);
+            return new PluginLoadVerdict([new LoadProblem(IntegrityCodes.Missing, missing.Message)], warnings, missing, null);
+        }
+
+        ContentDigest digest;
+        try
+        {
+            (digest, _) = PackageDirectoryWalker.ComputeDigest(directory);
+        }
+        catch (Exception ex) when (ex is PackageException or IOException or UnauthorizedAccessException)
+        {
+            var detail = ex is PackageException pe ? $"{pe.Code}: {pe.Message}" : ex.Message;
+            var unreadable = new IntegrityResult(false, IntegrityCodes.Unreadable, detail, null);
+            problems.Add(new LoadProblem(IntegrityCodes.Unreadable, detail));
+            return new PluginLoadVerdict(problems, warnings, unreadable, null);
+        }
+
+        var signature = SignatureVerifier.Verify(digest, SignatureVerifier.ReadSignatureFile(directory), policy, entry.AllowUnsigned);
+        if (!signature.IsAccepted)
+        {
+            problems.Add(new LoadProblem(signature.Code!, signature.Message));
+        }
+
+        var vetting = PluginVetter.Vet(directory);
+        if (!vetting.IsClean && !entry.AllowUnvetted)
+        {
+            problems.Add(new LoadProblem(VettingRefused,
+                $"plugin '{entry.Id}' has {vetting.Findings.Count} vetting finding(s) and was not linked with --allow-unvetted; first: {vetting.Findings[0].Message}"));
+        }
+
+        return new PluginLoadVerdict(problems, warnings, IntegrityResult.Intact(digest), signature);
     }
 }

@@ -18,6 +18,12 @@ internal sealed partial record PluginLockEntry
     /// <summary>Most findings copied into the lock file; <see cref="FindingCount"/> keeps the full count.</summary>
     public const int MaxRecordedFindings = 100;
 
+    /// <summary>
+    /// <see cref="Source"/> of a linked development directory (<c>cara plugins install DIR --link</c>):
+    /// the plugin loads from that directory in place, nothing is copied under the state directory.
+    /// </summary>
+    public const string LinkSourcePrefix = "link:";
+
     public required string Id { get; init; }
     public required string Version { get; init; }
     public required ContentDigest Sha256 { get; init; }
@@ -47,13 +53,19 @@ internal sealed partial record PluginLockEntry
     /// </summary>
     public static PluginLockEntry ForInstall(
         string id, string version, StagedPackage package, SignatureVerification signature, VettingReport vetting,
+        string source, DateTimeOffset installedAt, byte[]? signatureFile) =>
+        ForInstall(id, version, package.Digest, signature, vetting, source, installedAt, signatureFile);
+
+    /// <inheritdoc cref="ForInstall(string, string, StagedPackage, SignatureVerification, VettingReport, string, DateTimeOffset, byte[])"/>
+    public static PluginLockEntry ForInstall(
+        string id, string version, ContentDigest digest, SignatureVerification signature, VettingReport vetting,
         string source, DateTimeOffset installedAt, byte[]? signatureFile)
     {
         var entry = new PluginLockEntry
         {
             Id = id,
             Version = version,
-            Sha256 = package.Digest,
+            Sha256 = digest,
             PublisherKey = signature.Publisher,
             SignatureSha256 = signatureFile is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(signatureFile)),
             InstalledAt = installedAt,
@@ -66,6 +78,12 @@ internal sealed partial record PluginLockEntry
         entry.Validate();
         return entry;
     }
+
+    /// <summary>True for a linked development directory (see <see cref="LinkSourcePrefix"/>).</summary>
+    public bool IsLinked => Source.StartsWith(LinkSourcePrefix, StringComparison.Ordinal);
+
+    /// <summary>The linked directory, or null for a copy under the state directory.</summary>
+    public string? LinkedDirectory => IsLinked ? Source[LinkSourcePrefix.Length..] : null;
 
     public bool Equals(PluginLockEntry? other) =>
         other is not null

@@ -11,7 +11,7 @@ namespace Carapace.Plugins.Runtime;
 /// <param name="Reason">Why it is failed/disabled/faulted/leaked; null when active.</param>
 /// <param name="Name">Display name from the manifest.</param>
 /// <param name="Version">Version from the manifest.</param>
-/// <param name="Source"><c>bundled</c> or <c>path</c>.</param>
+/// <param name="Source"><c>bundled</c>, <c>path</c>, <c>managed</c> or <c>linked</c>.</param>
 /// <param name="Directory">Plugin folder.</param>
 /// <param name="Kinds">channel and/or tool.</param>
 /// <param name="Capabilities">Requested capabilities.</param>
@@ -25,6 +25,7 @@ namespace Carapace.Plugins.Runtime;
 /// <param name="Generation">How many times the plugin has been activated.</param>
 /// <param name="InFlight">Calls running now.</param>
 /// <param name="ActivatedAt">When the active generation started.</param>
+/// <param name="Managed">Lock-file facts and signature state of a managed or linked plugin; null otherwise.</param>
 internal sealed record PluginInfo(
     string Id,
     string State,
@@ -44,7 +45,8 @@ internal sealed record PluginInfo(
     IReadOnlyList<string> Channels,
     int Generation,
     int InFlight,
-    DateTimeOffset? ActivatedAt);
+    DateTimeOffset? ActivatedAt,
+    ManagedPluginInfo? Managed = null);
 
 /// <summary>Outcome codes of enable/disable/reload.</summary>
 internal static class PluginOperationCodes
@@ -54,6 +56,7 @@ internal static class PluginOperationCodes
     public const string Failed = "plugin_failed";
     public const string Leaked = "plugin_leaked";
     public const string DisabledGlobally = "plugins_disabled";
+    public const string IdConflict = "plugin_id_conflict";
 }
 
 /// <summary>Result of enable/disable/reload: a stable code, a message, and the plugin afterwards.</summary>

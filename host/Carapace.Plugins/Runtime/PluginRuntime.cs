@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using Carapace.Abstractions.Webhooks;
 using Carapace.Plugins.Activation;
 using Carapace.Plugins.Channels;
+using Carapace.Plugins.Install;
 using Carapace.Plugins.Loading;
 using Carapace.Plugins.Manifest;
 using Carapace.Plugins.Routing;
@@ -19,7 +20,7 @@ namespace Carapace.Plugins.Runtime;
 /// The plugin catalog and lifecycle: discovery, load, enable/disable, reload with an atomic slot
 /// swap, unload with verification. One failing plugin never stops the others or the host.
 /// </summary>
-internal sealed class PluginRuntime : IAsyncDisposable
+internal sealed partial class PluginRuntime : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, PluginSlot> _slots = new(StringComparer.Ordinal);
     private readonly PluginActivator _activator;
@@ -32,6 +33,7 @@ internal sealed class PluginRuntime : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly IPluginLifecycleObserver _observer;
+    private readonly ManagedPluginStore _managed;
     private PluginWatcher? _watcher;
 
     // Channel loops start only once every plugin of the initial scan is loaded, so that the first
@@ -47,7 +49,8 @@ internal sealed class PluginRuntime : IAsyncDisposable
         IConfiguration configuration,
         TimeProvider time,
         ILoggerFactory loggerFactory,
-        IPluginLifecycleObserver observer)
+        IPluginLifecycleObserver observer,
+        ManagedPluginStore managed)
     {
         _activator = activator;
         _tools = tools;
@@ -59,6 +62,7 @@ internal sealed class PluginRuntime : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<PluginRuntime>();
         _observer = observer;
+        _managed = managed;
         _tools.FaultHandler = slot => _ = Task.Run(() => FaultAsync(slot));
     }
 
@@ -72,6 +76,8 @@ internal sealed class PluginRuntime : IAsyncDisposable
         {
             AddSlot(found);
         }
+
+        AddManagedSlots();
 
         foreach (var slot in _slots.Values.Where(s => s.State == PluginState.Discovered).OrderBy(s => s.Id, StringComparer.Ordinal).ToList())
         {
@@ -104,7 +110,8 @@ internal sealed class PluginRuntime : IAsyncDisposable
         if (_options.Watch)
         {
             _watcher = new PluginWatcher(_options.WatchDebounce, _time, id => _ = ReloadFromWatchAsync(id), _logger);
-            foreach (var slot in _slots.Values)
+            // Managed copies never change in place (an update swaps directories), so only development folders are watched.
+            foreach (var slot in _slots.Values.Where(s => s.Source != PluginSource.Managed))
             {
                 _watcher.Watch(slot.Id, slot.Directory);
             }
@@ -365,11 +372,18 @@ internal sealed class PluginRuntime : IAsyncDisposable
             return false;
         }
 
+        GoLive(slot, generation, watch.Elapsed.TotalMilliseconds);
+        return true;
+    }
+
+    /// <summary>Registers a built generation of a slot that has none, starts its channels and publishes it as active.</summary>
+    private void GoLive(PluginSlot slot, PluginGeneration generation, double loadMs)
+    {
         _tools.Register(slot, generation.Tools.Keys.ToList());
         _channels.Register(slot, generation.Channels.Keys.ToList());
         _ = slot.Swap(generation);
         StartChannels(slot, generation);
-        slot.LoadMs = watch.Elapsed.TotalMilliseconds;
+        slot.LoadMs = loadMs;
         slot.Warnings = generation.Warnings;
         slot.SetState(PluginState.Active);
         foreach (var warning in generation.Warnings)
@@ -380,17 +394,28 @@ internal sealed class PluginRuntime : IAsyncDisposable
 
         _logger.LogInformation("plugin {PluginId} {Version} active ({LoadMs:0.0} ms; tools: {Tools}; channels: {Channels})",
             slot.Id, generation.Manifest.Version, slot.LoadMs, string.Join(",", generation.Tools.Keys), string.Join(",", generation.Channels.Keys));
-        _observer.OnEvent(new PluginLifecycleEvent(slot.Id, PluginLifecycleEventKind.Loaded, null, slot.LoadMs)
-        {
-            Data = new Dictionary<string, string> { ["version"] = generation.Manifest.Version, ["source"] = Source(slot) },
-        });
-        return true;
+        PublishLoaded(slot, generation.Manifest.Version);
     }
 
-    /// <summary>Parses the manifest again and activates a new generation (not yet registered or swapped in).</summary>
-    private (PluginGeneration? Generation, string? Error) Build(PluginSlot slot)
+    private void PublishLoaded(PluginSlot slot, string version) =>
+        _observer.OnEvent(new PluginLifecycleEvent(slot.Id, PluginLifecycleEventKind.Loaded, null, slot.LoadMs)
+        {
+            Data = new Dictionary<string, string> { ["version"] = version, ["source"] = Source(slot) },
+        });
+
+    /// <summary>
+    /// Checks the source (directory safety; for managed plugins the lock entry, digest and signature),
+    /// parses the manifest again and activates a new generation (not yet registered or swapped in),
+    /// from the slot's directory or from <paramref name="target"/>'s.
+    /// </summary>
+    private (PluginGeneration? Generation, string? Error) Build(PluginSlot slot, ManagedTarget? target = null)
     {
-        var parsed = ManifestParser.ParseDirectory(slot.Directory);
+        if (CheckBeforeLoad(slot, target) is { } refusal)
+        {
+            return (null, refusal);
+        }
+
+        var parsed = ManifestParser.ParseDirectory(target?.Directory ?? slot.Directory);
         if (parsed.Manifest is not { } manifest)
         {
             return (null, parsed.Error);
@@ -653,10 +678,11 @@ internal sealed class PluginRuntime : IAsyncDisposable
             current?.Channels.Keys.Order(StringComparer.Ordinal).ToList() ?? [],
             slot.GenerationCount,
             current?.InFlight ?? 0,
-            current?.ActivatedAt);
+            current?.ActivatedAt,
+            DescribeManaged(slot));
     }
 
-    private static string Source(PluginSlot slot) => slot.Source == PluginSource.Bundled ? "bundled" : "path";
+    private static string Source(PluginSlot slot) => SourceName(slot.Source);
 
     private static string FolderId(string directory) => Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)).ToLowerInvariant();
 

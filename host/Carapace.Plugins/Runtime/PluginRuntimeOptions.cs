@@ -21,6 +21,12 @@ internal sealed class PluginRuntimeOptions
     /// <summary>Folder with the first-party plugins (<c>&lt;app&gt;/plugins</c>); null for none.</summary>
     public string? BundledDirectory { get; set; }
 
+    /// <summary>
+    /// Root of the managed plugins (<c>&lt;state&gt;/plugins</c>: the lock file and the installed copies);
+    /// null for none (install is then unavailable). Passed in by the host, which owns the state directory.
+    /// </summary>
+    public string? ManagedDirectory { get; set; }
+
     /// <summary><c>plugins:runtime:toolTimeoutSeconds</c>: per-call timeout (default 30 s).</summary>
     public TimeSpan ToolTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

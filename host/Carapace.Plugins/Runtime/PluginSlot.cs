@@ -1,4 +1,6 @@
+using Carapace.Plugins.Lock;
 using Carapace.Plugins.Manifest;
+using Carapace.Plugins.Signing;
 
 namespace Carapace.Plugins.Runtime;
 
@@ -15,8 +17,9 @@ internal sealed class PluginSlot(string id, string directory, PluginSource sourc
     private int _consecutiveFailures;
 
     public string Id { get; } = id;
-    public string Directory { get; } = directory;
-    public PluginSource Source { get; } = source;
+    /// <summary>Changes only when an update swaps a managed plugin to another version's directory.</summary>
+    public string Directory { get; set; } = directory;
+    public PluginSource Source { get; set; } = source;
     public SemaphoreSlim Lifecycle { get; } = new(1, 1);
 
     public PluginManifest? Manifest { get; set; }
@@ -27,6 +30,12 @@ internal sealed class PluginSlot(string id, string directory, PluginSource sourc
     public string? LastError { get; private set; }
     public IReadOnlyList<string> Warnings { get; set; } = [];
     public int GenerationCount { get; set; }
+
+    /// <summary>The lock entry of a managed or linked plugin (what every load is checked against).</summary>
+    public PluginLockEntry? Managed { get; set; }
+
+    /// <summary>The signature verdict of the last load check of a managed or linked plugin.</summary>
+    public SignatureState? Signature { get; set; }
 
     /// <summary>An unload of this id did not complete; it is not loaded again in this process.</summary>
     public bool HasLeaked { get; set; }

@@ -40,4 +40,10 @@ internal enum PluginSource
 {
     Bundled,
     Path,
+
+    /// <summary>Installed under <c>&lt;state&gt;/plugins/&lt;id&gt;/&lt;version&gt;</c> and pinned in the lock file.</summary>
+    Managed,
+
+    /// <summary>A development directory registered in the lock file with <c>--link</c>.</summary>
+    Linked,
 }

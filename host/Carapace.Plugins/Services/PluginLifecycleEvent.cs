@@ -17,6 +17,24 @@ internal enum PluginLifecycleEventKind
     ToolFailed,
     ToolTimeout,
     PolicyDenied,
+
+    /// <summary>A managed plugin was installed (or linked); data: version, sha256, publisher, signature, overrides, source.</summary>
+    Installed,
+
+    /// <summary>A managed plugin was replaced by another version (or the same version with other content, with --yes).</summary>
+    Updated,
+
+    /// <summary>A managed plugin was unloaded and its lock entry (and files) removed.</summary>
+    Uninstalled,
+
+    /// <summary>A package's signature verified against a trusted publisher at install.</summary>
+    SignatureVerified,
+
+    /// <summary>A signature was refused, at install or at load; the message holds the code and reason.</summary>
+    SignatureFailed,
+
+    /// <summary>An install was refused because vetting found banned API use.</summary>
+    VettingRefused,
 }
 
 /// <summary>

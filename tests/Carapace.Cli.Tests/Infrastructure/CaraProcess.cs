@@ -64,6 +64,7 @@ internal static partial class CaraProcess
     }
 
     public const int SIGTERM = 15;
+    public const int SIGKILL = 9;
     public const int SIGINT = 2;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

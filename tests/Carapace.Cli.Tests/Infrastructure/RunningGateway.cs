@@ -124,6 +124,14 @@ internal sealed partial class RunningGateway : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>kill -9: no shutdown code runs (a crash); waits until the process is gone.</summary>
+    public async Task KillAsync()
+    {
+        CaraProcess.SendSignal(_process.Id, CaraProcess.SIGKILL);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
     private static void Append(StringBuilder target, string? line)
     {
         if (line is null)

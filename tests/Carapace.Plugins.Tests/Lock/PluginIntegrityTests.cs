@@ -1,73 +1,55 @@
 using Carapace.Plugins.Lock;
 using Carapace.Plugins.Packaging;
 using Carapace.Plugins.Signing;
+using Carapace.Plugins.Tests.Install;
 using Carapace.Plugins.Tests.Packaging;
 using Carapace.Plugins.Vetting;
-using Carapace.Testing;
 
 namespace Carapace.Plugins.Tests.Lock;
 
-public sealed class PluginIntegrityTests : IDisposable
+public sealed class PluginIntegrityTests : IAsyncLifetime
 {
-    private readonly TempDirectory _temp = new();
-    private readonly SigningKey _key = SigningKey.Generate();
-    private readonly string _pluginsRoot;
+    private ManagedHarness _managed = null!;
 
-    public PluginIntegrityTests()
+    public async Task InitializeAsync() => _managed = await ManagedHarness.StartAsync(new Dictionary<string, string?>
     {
-        _pluginsRoot = Path.Combine(_temp.Path, "state", "plugins");
-        Carapace.Storage.OwnerOnly.EnsureDirectory(_pluginsRoot);
-    }
+        // The unsigned case needs a policy that permits --allow-unsigned; the signed cases pass Trusting explicitly.
+        ["plugins:signature:requireSignature"] = "false",
+    });
 
-    public void Dispose()
+    public async Task DisposeAsync() => await _managed.DisposeAsync();
+
+    private string _pluginsRoot => _managed.Root;
+
+    private SignaturePolicy Trusting => new(true, new HashSet<PublisherKey> { _managed.Key.PublicKey });
+
+    /// <summary>Installs the good-tool fixture through the real installer and returns its directory and lock entry as read back.</summary>
+    private async Task<(string Directory, PluginLockEntry Entry)> InstallAsync(bool signed = true, bool allowUnsigned = false)
     {
-        _key.Dispose();
-        _temp.Dispose();
-    }
-
-    private SignaturePolicy Trusting => new(true, new HashSet<PublisherKey> { _key.PublicKey });
-
-    /// <summary>The install sequence the host wires (stage → sign check → vet → move → lock), minus the runtime.</summary>
-    private (string Directory, PluginLockEntry Entry) Install(bool signed = true, bool allowUnsigned = false, SignaturePolicy? policy = null)
-    {
-        var source = TestPackages.CreatePluginDirectory(_temp.Path, "source-" + Guid.NewGuid().ToString("N"));
-        var zip = PackageSigner.Pack(source, Path.Combine(_temp.Path, "demo.zip"), signed ? _key : null).ArchivePath;
-        var staging = Path.Combine(_pluginsRoot, ".staging", Guid.NewGuid().ToString("N"));
-
-        var staged = PackageReader.Stage(zip, staging);
-        var signature = SignatureVerifier.Verify(staged.Directory, policy ?? Trusting, allowUnsigned);
-        Assert.True(signature.IsAccepted, signature.Message);
-        var vetting = PluginVetter.Vet(staged.Directory);
-        Assert.True(vetting.IsClean, string.Join("\n", vetting.Findings));
-
-        var final = Path.Combine(_pluginsRoot, "demo", "1.0.0");
-        Carapace.Storage.OwnerOnly.EnsureDirectory(Path.GetDirectoryName(final)!);
-        Directory.Move(staged.Directory, final);
-        var entry = PluginLockEntry.ForInstall("demo", "1.0.0", staged, signature, vetting, zip,
-            DateTimeOffset.UtcNow, SignatureVerifier.ReadSignatureFile(final));
-        PluginLockFile.Write(PluginLockFile.PathIn(_pluginsRoot), PluginLock.Empty.With(entry));
-        return (final, PluginLockFile.Read(PluginLockFile.PathIn(_pluginsRoot)).Find("demo")!);
+        var outcome = await _managed.InstallAsync(_managed.Package(sign: signed), allowUnsigned: allowUnsigned);
+        Assert.Equal("active", outcome.Plugin!.State);
+        return (outcome.Plugin.Directory, PluginLockFile.Read(PluginLockFile.PathIn(_pluginsRoot)).Find("good-tool")!);
     }
 
     [Fact]
-    public void An_installed_plugin_passes_the_load_check()
+    public async Task An_installed_plugin_passes_the_load_check()
     {
-        var (directory, entry) = Install();
+        var (directory, entry) = await InstallAsync();
 
         var verdict = PluginLoadCheck.Verify(_pluginsRoot, directory, entry, Trusting);
 
         Assert.True(verdict.MayLoad, string.Join("; ", verdict.Problems));
         Assert.Equal(SignatureState.Verified, verdict.Signature!.State);
-        Assert.Equal(_key.PublicKey, entry.PublisherKey);
+        Assert.Equal(_managed.Key.PublicKey, entry.PublisherKey);
         Assert.False(entry.AllowUnsigned);
         Assert.True(PluginIntegrity.Check(directory, entry).IsIntact);
     }
 
     [Fact]
-    public void A_tampered_file_is_a_digest_mismatch_against_the_lock_entry()
+    public async Task A_tampered_file_is_a_digest_mismatch_against_the_lock_entry()
     {
-        var (directory, entry) = Install();
-        var dll = Path.Combine(directory, "Carapace.Fixtures.Vetting.Clean.dll");
+        var (directory, entry) = await InstallAsync();
+        var dll = Path.Combine(directory, "GoodToolPlugin.dll");
         var bytes = File.ReadAllBytes(dll);
         bytes[^10] ^= 0xFF;
         File.WriteAllBytes(dll, bytes);
@@ -83,18 +65,18 @@ public sealed class PluginIntegrityTests : IDisposable
     }
 
     [Fact]
-    public void An_added_file_is_a_digest_mismatch()
+    public async Task An_added_file_is_a_digest_mismatch()
     {
-        var (directory, entry) = Install();
+        var (directory, entry) = await InstallAsync();
         File.WriteAllText(Path.Combine(directory, "Extra.dll"), "x");
 
         Assert.Equal(IntegrityCodes.DigestMismatch, PluginIntegrity.Check(directory, entry).Code);
     }
 
     [Fact]
-    public void A_replaced_signature_file_is_detected()
+    public async Task A_replaced_signature_file_is_detected()
     {
-        var (directory, entry) = Install();
+        var (directory, entry) = await InstallAsync();
         using var other = SigningKey.Generate();
         File.WriteAllBytes(Path.Combine(directory, "plugin.sig"), other.Sign(entry.Sha256).ToBytes());
 
@@ -102,9 +84,9 @@ public sealed class PluginIntegrityTests : IDisposable
     }
 
     [Fact]
-    public void A_symlink_planted_in_the_installed_directory_makes_it_unreadable_and_unsafe()
+    public async Task A_symlink_planted_in_the_installed_directory_makes_it_unreadable_and_unsafe()
     {
-        var (directory, entry) = Install();
+        var (directory, entry) = await InstallAsync();
         File.CreateSymbolicLink(Path.Combine(directory, "Evil.dll"), "/etc/passwd");
 
         var verdict = PluginLoadCheck.Verify(_pluginsRoot, directory, entry, Trusting);
@@ -114,18 +96,18 @@ public sealed class PluginIntegrityTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_installed_directory_is_reported()
+    public async Task A_missing_installed_directory_is_reported()
     {
-        var (directory, entry) = Install();
+        var (directory, entry) = await InstallAsync();
         Directory.Delete(directory, recursive: true);
 
         Assert.Equal(IntegrityCodes.Missing, PluginIntegrity.Check(directory, entry).Code);
     }
 
     [Fact]
-    public void Removing_the_publisher_from_the_trusted_list_refuses_the_next_load()
+    public async Task Removing_the_publisher_from_the_trusted_list_refuses_the_next_load()
     {
-        var (directory, entry) = Install();
+        var (directory, entry) = await InstallAsync();
 
         var verdict = PluginLoadCheck.Verify(_pluginsRoot, directory, entry, SignaturePolicy.Default);
 
@@ -134,10 +116,10 @@ public sealed class PluginIntegrityTests : IDisposable
     }
 
     [Fact]
-    public void An_unsigned_install_records_the_override_and_loads_only_while_the_policy_permits_it()
+    public async Task An_unsigned_install_records_the_override_and_loads_only_while_the_policy_permits_it()
     {
         var relaxed = new SignaturePolicy(false, new HashSet<PublisherKey>());
-        var (directory, entry) = Install(signed: false, allowUnsigned: true, policy: relaxed);
+        var (directory, entry) = await InstallAsync(signed: false, allowUnsigned: true);
 
         Assert.True(entry.AllowUnsigned);
         Assert.Null(entry.PublisherKey);
@@ -147,9 +129,9 @@ public sealed class PluginIntegrityTests : IDisposable
     }
 
     [Fact]
-    public void A_world_writable_installed_directory_is_refused_at_load()
+    public async Task A_world_writable_installed_directory_is_refused_at_load()
     {
-        var (directory, entry) = Install();
+        var (directory, entry) = await InstallAsync();
         File.SetUnixFileMode(directory, (UnixFileMode)0x1FF);
 
         var verdict = PluginLoadCheck.Verify(_pluginsRoot, directory, entry, Trusting);
@@ -158,9 +140,9 @@ public sealed class PluginIntegrityTests : IDisposable
     }
 
     [Fact]
-    public void Findings_without_the_recorded_override_refuse_the_load()
+    public async Task Findings_without_the_recorded_override_refuse_the_load()
     {
-        var (directory, entry) = Install();
+        var (directory, entry) = await InstallAsync();
         var forged = entry with { FindingCount = 1, Findings = [new LockedFinding("process", "x")] };
 
         var verdict = PluginLoadCheck.Verify(_pluginsRoot, directory, forged, Trusting);
@@ -171,11 +153,11 @@ public sealed class PluginIntegrityTests : IDisposable
     [Fact]
     public void An_unvetted_install_records_the_findings_summary()
     {
-        var directory = Path.Combine(_temp.Path, "unvetted");
+        var directory = _managed.Dir.Combine("unvetted");
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "plugin.yaml"), TestPackages.Manifest);
         File.Copy(TestPackages.Fixture("Banned"), Path.Combine(directory, "Banned.dll"));
-        var staged = PackageReader.Stage(directory, Path.Combine(_temp.Path, "staged"));
+        var staged = PackageReader.Stage(directory, _managed.Dir.Combine("staged"));
         var vetting = PluginVetter.Vet(staged.Directory);
         var signature = SignatureVerifier.Verify(staged.Digest, null, new SignaturePolicy(false, new HashSet<PublisherKey>()), true);
 

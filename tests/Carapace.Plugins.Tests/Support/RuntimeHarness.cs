@@ -33,6 +33,8 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     public static string PluginDirectory(string id) => Path.Combine(PluginsDirectory, id);
 
+    public T Service<T>() where T : notnull => _provider.GetRequiredService<T>();
+
     /// <param name="pluginDirectories">Plugin folders (ids of published fixtures, or absolute paths).</param>
     /// <param name="settings">Extra configuration keys.</param>
     /// <param name="services">Host services factory; the deny-all default when null.</param>
