@@ -20,11 +20,8 @@ public sealed class SandboxCommandTests
         Assert.Equal("passed", json.GetProperty("selfTest").GetString());
         Assert.False(json.GetProperty("runsRefused").GetBoolean());
         // The build publishes the NativeAOT launcher whenever clang is on PATH (tests/setup/10-sandbox.sh installs it).
-        Assert.Equal(ClangOnPath() ? "native-aot" : "framework-dependent", json.GetProperty("launcherKind").GetString());
+        Assert.Equal(Toolchain.ClangOnPath ? "native-aot" : "framework-dependent", json.GetProperty("launcherKind").GetString());
     }
-
-    private static bool ClangOnPath() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Any(d => File.Exists(Path.Combine(d, "clang")));
 
     [Fact]
     public async Task Check_exits_1_when_the_launcher_is_missing()
