@@ -18,8 +18,8 @@ public static class CarapaceAbi
     /// <summary>Major version of the ABI.</summary>
     public const int Major = 1;
 
-    /// <summary>Minor version of the ABI.</summary>
-    public const int Minor = 0;
+    /// <summary>Minor version of the ABI. 1.1: <c>ToolResult.ErrorCode</c> and <c>ToolErrorCodes</c>.</summary>
+    public const int Minor = 1;
 
     /// <summary>The ABI this assembly defines, as <c>Major.Minor</c>.</summary>
     public static Version Current { get; } = new(Major, Minor);

@@ -14,15 +14,16 @@ namespace Carapace.Tools.Shell;
 /// <c>plugins:shell:profile</c> (default <c>default</c>). Either <c>command</c> (an absolute path, no
 /// <c>PATH</c> lookup) with <c>args</c>, or <c>script</c>, run as <c>/bin/sh -c script sh args...</c>.
 /// A run that happened is a result, whatever its exit code (a timeout too: <c>timedOut</c>, exit 124);
-/// a run the host refused is a tool failure whose message starts with <c>capability_denied</c>,
-/// <c>sandbox_unavailable</c> or <c>invalid_request</c>, and is never retried.
+/// a run the sandbox refused is a failure with <see cref="ToolErrorCodes.SandboxUnavailable"/> and the
+/// reason; a profile not granted or a bad request is a tool failure whose message starts with
+/// <c>capability_denied</c> or <c>invalid_request</c>. Nothing is ever retried.
 /// </summary>
 internal sealed class ShellTool(IPluginContext context, ILogger<ShellTool> logger) : ITool
 {
     public const string DefaultProfile = "default";
     public const string Shell = "/bin/sh";
     public const string CapabilityDenied = "capability_denied";
-    public const string SandboxUnavailable = "sandbox_unavailable";
+    public const string SandboxUnavailable = ToolErrorCodes.SandboxUnavailable;
     public const string InvalidRequest = "invalid_request";
 
     private readonly string _profile = context.Configuration["profile"] is { Length: > 0 } p ? p : DefaultProfile;
@@ -78,7 +79,9 @@ internal sealed class ShellTool(IPluginContext context, ILogger<ShellTool> logge
         }
         catch (SandboxUnavailableException ex)
         {
-            return Fail(SandboxUnavailable, ex.Reason);
+            // Carried as the result's code, so the control API answers sandbox_unavailable (503) with the reason.
+            logger.LogWarning("shell run refused (profile {Profile}): {Code}: {Reason}", _profile, SandboxUnavailable, ex.Reason);
+            return ToolResult.Failure(ex.Reason, ToolErrorCodes.SandboxUnavailable);
         }
         catch (ArgumentException ex)
         {

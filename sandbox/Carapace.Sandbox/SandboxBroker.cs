@@ -93,6 +93,12 @@ public sealed class SandboxBroker : ISandboxBroker, IAsyncDisposable, IDisposabl
         {
             throw Refuse(request, e);
         }
+        catch (Exception e) when (e is not InvalidSandboxRequestException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // Scratch directory, uid reservation, ACLs, pipes ...: whatever broke, the run is refused and audited
+            // like any other refusal, never retried unconfined and never surfaced as an unexplained crash.
+            throw Refuse(request, new SandboxUnavailableException($"the sandbox could not be set up: {e.GetType().Name}: {e.Message}", e));
+        }
 
         var r = run.Result;
         _events.RunCompleted(new SandboxRunSummary(request.Caller, request.Profile, request.Executable, run.ProcessId, run.RunUid, r.ExitCode, r.TimedOut, r.Duration));
@@ -139,9 +145,13 @@ public sealed class SandboxBroker : ISandboxBroker, IAsyncDisposable, IDisposabl
 
             var run = await _backend.RunAsync(_backend.SelfTestRequest(canary), CancellationToken.None);
             var output = Encoding.UTF8.GetString(run.Result.Stdout.Span) + Encoding.UTF8.GetString(run.Result.Stderr.Span);
+            var probe = $"exit {run.Result.ExitCode}: {FirstLine(run.Result.StderrText)}";
             var result = output.Contains(secret, StringComparison.Ordinal) || run.Result.ExitCode == 0
                 ? new SandboxSelfTest(SandboxSelfTest.FailedStatus, $"a confined probe read the canary file outside its roots (exit {run.Result.ExitCode})", clock.Elapsed)
-                : new SandboxSelfTest(SandboxSelfTest.PassedStatus, $"confined probe was denied the canary file (exit {run.Result.ExitCode}: {FirstLine(run.Result.StderrText)})", clock.Elapsed);
+                : !_backend.SelfTestDenied(run.Result)
+                    // Any other failure (missing tool, crash, timeout) proves nothing about the confinement.
+                    ? new SandboxSelfTest(SandboxSelfTest.FailedStatus, $"the confined probe failed, but not with a permission error ({probe})", clock.Elapsed)
+                    : new SandboxSelfTest(SandboxSelfTest.PassedStatus, $"confined probe was denied the canary file ({probe})", clock.Elapsed);
             Log(result);
             return result;
         }

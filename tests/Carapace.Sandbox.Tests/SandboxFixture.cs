@@ -86,9 +86,11 @@ internal sealed class RecordingSink : ISandboxEventSink
 /// <summary>A temp directory whose permissions let anyone in, so only the sandbox can keep a child out.</summary>
 internal sealed class WorldDir : IDisposable
 {
-    public WorldDir(UnixFileMode mode = (UnixFileMode)0b111_101_101)
+    public WorldDir(UnixFileMode mode = (UnixFileMode)0b111_101_101, string? parent = null)
     {
-        Path = Directory.CreateTempSubdirectory("carapace-sbx-test-").FullName;
+        Path = parent is null
+            ? Directory.CreateTempSubdirectory("carapace-sbx-test-").FullName
+            : Directory.CreateDirectory(System.IO.Path.Combine(parent, "carapace-sbx-test-" + Guid.NewGuid().ToString("N"))).FullName;
         System.IO.File.SetUnixFileMode(Path, mode);
     }
 

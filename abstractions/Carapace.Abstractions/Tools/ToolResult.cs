@@ -16,16 +16,23 @@ public sealed record ToolResult
 {
     private static readonly JsonElement Null = JsonDocument.Parse("null").RootElement.Clone();
 
-    private ToolResult(JsonElement output, bool isError, string? error)
+    private ToolResult(JsonElement output, bool isError, string? error, string? errorCode = null)
     {
         Output = output;
         IsError = isError;
         Error = error;
+        ErrorCode = errorCode;
     }
 
     public JsonElement Output { get; }
     public bool IsError { get; }
     public string? Error { get; }
+
+    /// <summary>
+    /// A stable code (<see cref="ToolErrorCodes"/>) when the failure is a host refusal the tool passes on,
+    /// e.g. the sandbox could not run its command; null for the tool's own failures. ABI 1.1.
+    /// </summary>
+    public string? ErrorCode { get; }
 
     public static ToolResult Json(JsonElement output) => new(output.Clone(), false, null);
 
@@ -35,4 +42,7 @@ public sealed record ToolResult
     public static ToolResult Text(string text) => Json(new JsonObject { ["text"] = text });
 
     public static ToolResult Failure(string message) => new(Null, true, message);
+
+    /// <summary>A failure with a stable <paramref name="errorCode"/> from <see cref="ToolErrorCodes"/> (ABI 1.1).</summary>
+    public static ToolResult Failure(string message, string errorCode) => new(Null, true, message, errorCode);
 }

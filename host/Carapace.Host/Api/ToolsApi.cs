@@ -12,7 +12,8 @@ namespace Carapace.Host.Api;
 /// <summary>
 /// <c>GET /control/tools</c> and <c>POST /control/tools/{name}/invoke</c> (body: the JSON arguments
 /// object). Failures are problem+json with the runtime's codes: a plugin's failure is a 502/504 that
-/// names the plugin, never a 500 and never a stack trace.
+/// names the plugin, a sandbox refusal of the tool's command is 503 <c>sandbox_unavailable</c> with the
+/// reason, never a 500 and never a stack trace.
 /// </summary>
 internal static class ToolsApi
 {
@@ -65,6 +66,7 @@ internal static class ToolsApi
             ToolResultCodes.ToolNotFound => (StatusCodes.Status404NotFound, "Tool not found"),
             ToolResultCodes.InvalidArguments => (StatusCodes.Status400BadRequest, "Invalid arguments"),
             ToolResultCodes.ToolTimeout => (StatusCodes.Status504GatewayTimeout, "Tool timed out"),
+            ToolResultCodes.SandboxUnavailable => (StatusCodes.Status503ServiceUnavailable, "Sandbox unavailable"),
             ToolResultCodes.Cancelled => (499, "Cancelled"),
             _ => (StatusCodes.Status502BadGateway, "Tool failed"),
         };

@@ -21,6 +21,9 @@ internal static class ToolResultCodes
 
     /// <summary>The caller cancelled.</summary>
     public const string Cancelled = "tool_cancelled";
+
+    /// <summary>The tool's command was refused by the sandbox (the tool returned <c>ToolErrorCodes.SandboxUnavailable</c>); nothing ran.</summary>
+    public const string SandboxUnavailable = Abstractions.Tools.ToolErrorCodes.SandboxUnavailable;
 }
 
 /// <summary>How a call is made: who asks, and an optional timeout overriding the runtime's default.</summary>

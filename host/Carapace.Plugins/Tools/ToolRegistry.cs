@@ -145,6 +145,11 @@ internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolReg
                     return Failed(slot, name, "the tool returned no result", callId, started);
                 }
 
+                if (result.IsError && result.ErrorCode == ToolResultCodes.SandboxUnavailable)
+                {
+                    return SandboxRefused(slot, name, result.Error ?? "no reason given", callId, started);
+                }
+
                 if (result.IsError)
                 {
                     return Failed(slot, name, result.Error ?? "the tool reported an error", callId, started);
@@ -237,6 +242,17 @@ internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolReg
         logger.LogWarning("tool call {CallId} failed: {Error}", callId, message);
         Record(slot, message, PluginLifecycleEventKind.ToolFailed, name);
         return new ToolInvocationResult(ToolResultCodes.ToolFailed, name, slot.Id, null, message, [], Stopwatch.GetElapsedTime(started).TotalMilliseconds, callId);
+    }
+
+    /// <summary>
+    /// The host's sandbox refused the tool's command (fail closed). Not the plugin's fault, so it does not
+    /// count toward faulting it: a machine without Landlock would otherwise fault every sandboxed tool.
+    /// </summary>
+    private ToolInvocationResult SandboxRefused(PluginSlot slot, string name, string reason, string callId, long started)
+    {
+        var message = $"the sandbox refused to run the command of tool '{name}': {reason}";
+        logger.LogWarning("tool call {CallId} of plugin {PluginId} refused by the sandbox: {Reason}", callId, slot.Id, reason);
+        return new ToolInvocationResult(ToolResultCodes.SandboxUnavailable, name, slot.Id, null, message, [], Stopwatch.GetElapsedTime(started).TotalMilliseconds, callId);
     }
 
     private ToolInvocationResult TimedOut(PluginSlot slot, string name, TimeSpan timeout, string callId, long started)

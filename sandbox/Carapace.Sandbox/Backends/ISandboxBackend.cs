@@ -25,6 +25,9 @@ internal interface ISandboxBackend : IAsyncDisposable
     /// <summary>The probe for the start-up self-test: reading <paramref name="canaryPath"/> must fail.</summary>
     SandboxRequest SelfTestRequest(string canaryPath);
 
+    /// <summary>True when the self-test probe failed the way this platform denies access (EACCES, EPERM, Access is denied), not for another reason.</summary>
+    bool SelfTestDenied(SandboxResult probe);
+
     /// <summary>Runs confined. Throws <see cref="SandboxUnavailableException"/> if confinement failed (nothing ran).</summary>
     Task<BackendRun> RunAsync(SandboxRequest request, CancellationToken cancellationToken);
 }

@@ -23,6 +23,12 @@ internal sealed class SandboxPlatform
 
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
+    /// <summary>The Win32 side of the Windows backend; null = the real one on Windows, none elsewhere (tests inject a fake).</summary>
+    public Windows.IWindowsSandboxHost? WindowsHost { get; init; }
+
+    /// <summary>Where per-run uids are reserved (Linux, root); tests point it at a private directory.</summary>
+    public string RunUidDirectory { get; init; } = RunUidPool.DefaultDirectory;
+
     public static SandboxPlatform Current { get; } = new();
 
     public static SandboxOs DetectOs() =>

@@ -9,8 +9,19 @@ public sealed partial class SandboxProfiles
 {
     public const string DefaultProfileName = "default";
 
-    /// <summary>System directories granted read-only by <see cref="SandboxProfileOptions.IncludeSystemRoots"/> (those present).</summary>
-    public static IReadOnlyList<string> SystemRoots { get; } = ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc"];
+    /// <summary>System directories granted read-only by <see cref="SandboxProfileOptions.IncludeSystemRoots"/> on this OS (those present).</summary>
+    public static IReadOnlyList<string> SystemRoots { get; } = SystemRootsFor(Backends.SandboxPlatform.DetectOs());
+
+    /// <summary>
+    /// Linux: /usr /lib /lib64 /bin /sbin /etc. macOS: what dyld and the base system need (<see cref="MacOS.SeatbeltProfile.SystemRoots"/>).
+    /// Windows: %SystemRoot%, which AppContainers may already read through ALL APPLICATION PACKAGES.
+    /// </summary>
+    public static IReadOnlyList<string> SystemRootsFor(Backends.SandboxOs os) => os switch
+    {
+        Backends.SandboxOs.MacOS => MacOS.SeatbeltProfile.SystemRoots,
+        Backends.SandboxOs.Windows => [Environment.GetFolderPath(Environment.SpecialFolder.Windows)],
+        _ => ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc"],
+    };
 
     private readonly IOptionsMonitor<SandboxOptions> _options;
 

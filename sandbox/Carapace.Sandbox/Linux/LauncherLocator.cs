@@ -100,7 +100,7 @@ internal static class LauncherLocator
         return new LauncherInfo(FrameworkDependent, dll, muxer, [dll]);
     }
 
-    private static string? FindMuxer()
+    internal static string? FindMuxer()
     {
         // <root>/shared/Microsoft.NETCore.App/<version>/ -> <root>/dotnet
         var runtimeDir = RuntimeEnvironment.GetRuntimeDirectory();

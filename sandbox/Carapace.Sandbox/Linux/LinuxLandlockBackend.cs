@@ -38,7 +38,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
         var isRoot = OperatingSystem.IsLinux() && LinuxNative.GetEuid() == 0;
         if (isRoot && options.SwitchUserWhenRoot)
         {
-            _uids = new RunUidPool(options.RunUidBase, options.RunUidCount, Path.Combine(_scratch.Root, ".uids"));
+            _uids = new RunUidPool(options.RunUidBase, options.RunUidCount, platform.RunUidDirectory);
         }
 
         string? reason = null;
@@ -130,6 +130,10 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
         Caller = "sandbox:self-test",
     };
 
+    /// <summary>cat's message for EACCES (the child runs with LANG=C.UTF-8): what Landlock answers for a path outside the roots.</summary>
+    public bool SelfTestDenied(SandboxResult probe) =>
+        probe.ExitCode == 1 && probe.StderrText.Contains(": Permission denied", StringComparison.Ordinal);
+
     public async Task<BackendRun> RunAsync(SandboxRequest request, CancellationToken cancellationToken)
     {
         var launcher = _launcher ?? throw new SandboxUnavailableException(Status.UnavailableReason ?? "sandbox launcher missing");
@@ -149,8 +153,8 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
 
             psi.Environment.Clear(); // pitfall P4: nothing of the host's environment reaches the launcher
 
-            var driven = await ProcessDriver.RunAsync(psi, frame, request, LauncherWire.ConfinedMarker,
-                p => KillGroup(p), p => KillEverything(p, uid), _live, cancellationToken);
+            var driven = await ProcessDriver.RunAsync(() => DotNetChildProcess.Start(psi), frame, request, LauncherWire.ConfinedMarker,
+                KillGroup, p => KillEverything(p, uid), _live, cancellationToken);
 
             if (uid is { } u)
             {
@@ -185,7 +189,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
     {
         var env = EnvironmentPolicy.Build(request, scratch, _platform.GetEnvironmentVariable);
         var rw = request.ReadWriteRoots.Append(scratch).ToList();
-        CheckExecutableInsideRoots(request.Executable, request.ReadOnlyRoots.Concat(rw));
+        RequestValidator.RequireExecutableInsideRoots(request.Executable, request.ReadOnlyRoots.Concat(rw), LinuxNative.RealPath, StringComparison.Ordinal);
         return new LaunchSpec
         {
             Executable = request.Executable,
@@ -208,17 +212,6 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
             RunAsUid = uid,
             RunAsGid = uid,
         };
-    }
-
-    private static void CheckExecutableInsideRoots(string executable, IEnumerable<string> roots)
-    {
-        var real = LinuxNative.RealPath(executable)
-            ?? throw new InvalidSandboxRequestException($"executable '{executable}' does not exist");
-        var inside = roots.Select(LinuxNative.RealPath).Any(r => r is not null && RequestValidator.IsInside(real, r, StringComparison.Ordinal));
-        if (!inside)
-        {
-            throw new InvalidSandboxRequestException($"executable '{executable}' (resolves to '{real}') is not inside a read-only or read-write root");
-        }
     }
 
     internal static byte[] Frame(LaunchSpec spec)
@@ -264,24 +257,19 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
         return $"sandbox launcher exited {driven.ExitCode} before confining the process: {tail.Trim()}";
     }
 
-    private static void KillGroup(Process process)
+    private static void KillGroup(DotNetChildProcess process)
     {
         var pid = process.Id;
         LinuxNative.Kill(-pid, LinuxNative.SigKill); // the group: the launcher called setsid, so pgid = pid
         LinuxNative.Kill(pid, LinuxNative.SigKill);  // before setsid the group does not exist yet
     }
 
-    private static void KillEverything(Process process, uint? uid)
+    private static void KillEverything(DotNetChildProcess process, uint? uid)
     {
+        // The tree first, while the main process lives: .NET walks descendants only of a live process, and
+        // once it is dead a child that left the group (setsid) is reparented and no longer found.
+        process.KillTree();
         KillGroup(process);
-        try
-        {
-            process.Kill(entireProcessTree: true); // children that left the group but are still descendants
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            // Already exited.
-        }
 
         if (uid is { } u)
         {
@@ -293,13 +281,16 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
     {
         var sweep = Task.Run(() =>
         {
+            var clean = false;
             try
             {
                 ProcessSweeper.KillAllWithUid(uid, TimeSpan.FromSeconds(5));
+                clean = !ProcessSweeper.AnyAlive(uid);
             }
             finally
             {
-                _uids!.Return(uid);
+                // Not clean (or the sweep failed): the lock file stays busy and the next renter sweeps again.
+                _uids!.Return(uid, clean);
             }
         });
         lock (_sweeps)

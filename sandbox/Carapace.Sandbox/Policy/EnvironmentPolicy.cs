@@ -31,6 +31,7 @@ internal static class EnvironmentPolicy
             || DeniedFragments.Any(f => upper.Contains(f, StringComparison.Ordinal));
     }
 
+    /// <summary>The POSIX child environment (Linux, macOS).</summary>
     public static SortedDictionary<string, string> Build(SandboxRequest request, string scratch, Func<string, string?> hostEnvironment)
     {
         var env = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -38,7 +39,39 @@ internal static class EnvironmentPolicy
             ["PATH"] = DefaultPath,
             ["LANG"] = "C.UTF-8",
         };
+        AddRequested(env, request, hostEnvironment);
 
+        // Fixed last: the child's home and temp are its private scratch directory, never the host's.
+        env["HOME"] = scratch;
+        env["TMPDIR"] = scratch;
+        return env;
+    }
+
+    /// <summary>
+    /// The Windows child environment: names are case-insensitive there, and programs need SystemRoot (DLL
+    /// loading, Winsock, crypto) and a PATH into System32. Same allowlist and deny rules as <see cref="Build"/>.
+    /// </summary>
+    public static SortedDictionary<string, string> BuildWindows(SandboxRequest request, string scratch, Func<string, string?> hostEnvironment)
+    {
+        var systemRoot = hostEnvironment("SystemRoot") is { Length: > 0 } root && !root.Contains('\0', StringComparison.Ordinal) ? root.TrimEnd('\\') : @"C:\Windows";
+        var env = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["SystemRoot"] = systemRoot,
+            ["windir"] = systemRoot,
+            ["PATH"] = $@"{systemRoot}\System32;{systemRoot};{systemRoot}\System32\Wbem",
+            ["PATHEXT"] = ".COM;.EXE;.BAT;.CMD",
+            ["ComSpec"] = $@"{systemRoot}\System32\cmd.exe",
+        };
+        AddRequested(env, request, hostEnvironment);
+        env["TEMP"] = scratch;
+        env["TMP"] = scratch;
+        env["USERPROFILE"] = scratch;
+        env["HOME"] = scratch;
+        return env;
+    }
+
+    private static void AddRequested(SortedDictionary<string, string> env, SandboxRequest request, Func<string, string?> hostEnvironment)
+    {
         foreach (var name in request.InheritEnvironment)
         {
             if (!IsDenied(name) && hostEnvironment(name) is { } value && !value.Contains('\0', StringComparison.Ordinal))
@@ -54,10 +87,5 @@ internal static class EnvironmentPolicy
                 env[name] = value;
             }
         }
-
-        // Fixed last: the child's home and temp are its private scratch directory, never the host's.
-        env["HOME"] = scratch;
-        env["TMPDIR"] = scratch;
-        return env;
     }
 }

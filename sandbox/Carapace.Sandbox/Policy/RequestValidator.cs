@@ -59,6 +59,23 @@ internal static class RequestValidator
         }
     }
 
+    /// <summary>
+    /// Every backend's check that the executable, symlinks resolved, lies inside one of the roots (also
+    /// resolved). The Linux launcher repeats it; on macOS and Windows it is the only such check before the
+    /// platform's own confinement (Seatbelt process-exec rules, AppContainer ACLs) applies.
+    /// </summary>
+    /// <exception cref="InvalidSandboxRequestException">The executable is missing or outside every root.</exception>
+    public static void RequireExecutableInsideRoots(string executable, IEnumerable<string> roots, Func<string, string?> realPath, StringComparison comparison)
+    {
+        var real = realPath(executable)
+            ?? throw new InvalidSandboxRequestException($"executable '{executable}' does not exist");
+        var inside = roots.Select(realPath).Any(r => r is not null && IsInside(real, r, comparison));
+        if (!inside)
+        {
+            throw new InvalidSandboxRequestException($"executable '{executable}' (resolves to '{real}') is not inside a read-only or read-write root");
+        }
+    }
+
     public static bool IsInside(string path, string root, StringComparison comparison)
     {
         var sep = Path.DirectorySeparatorChar;

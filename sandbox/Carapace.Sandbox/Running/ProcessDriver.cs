@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Carapace.Abstractions.Sandbox;
 
 namespace Carapace.Sandbox.Running;
 
@@ -13,88 +12,82 @@ internal sealed record DrivenProcess(
     TimeSpan Duration);
 
 /// <summary>
-/// Starts a process with an empty environment, feeds stdin, drains capped stdout/stderr, enforces the
-/// wall clock and cancellation by killing the whole group, and never leaves a member of the group alive.
+/// Starts a child, feeds stdin, drains capped stdout/stderr, enforces the wall clock and cancellation by
+/// killing the whole run, and never leaves a member of the run alive. Every backend drives its children
+/// through this one implementation (<see cref="IChildProcess"/> hides how they were started).
 /// </summary>
 internal static class ProcessDriver
 {
-    /// <summary>How long output may keep flowing after the main process exited and the group was killed.</summary>
+    /// <summary>How long output may keep flowing after the main process exited and the run was killed.</summary>
     public static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
 
-    /// <param name="killGroup">Cheap kill of the run's process group; must be idempotent.</param>
-    /// <param name="killEverything">Thorough kill (group, tree, per-run uid) for timeouts and stuck pipes.</param>
-    public static async Task<DrivenProcess> RunAsync(
-        ProcessStartInfo startInfo,
+    /// <param name="start">Starts the child (throws <see cref="Abstractions.Sandbox.SandboxUnavailableException"/> when it cannot).</param>
+    /// <param name="killGroup">Cheap kill of the run's process group or job; must be idempotent.</param>
+    /// <param name="killEverything">Thorough kill (group, tree, per-run uid, job) for timeouts and stuck pipes.</param>
+    public static async Task<DrivenProcess> RunAsync<TChild>(
+        Func<TChild> start,
         ReadOnlyMemory<byte> stdinPreamble,
         SandboxRequest request,
         byte? stdoutMarker,
-        Action<Process> killGroup,
-        Action<Process> killEverything,
+        Action<TChild> killGroup,
+        Action<TChild> killEverything,
         LiveProcessRegistry registry,
         CancellationToken cancellationToken)
+        where TChild : IChildProcess
     {
-        startInfo.UseShellExecute = false;
-        startInfo.RedirectStandardInput = true;
-        startInfo.RedirectStandardOutput = true;
-        startInfo.RedirectStandardError = true;
-
         var clock = Stopwatch.StartNew();
-        Process process;
+        using var child = start();
+        var pid = child.Id;
+        registry.Add(pid, () => killEverything(child));
+        var finished = false;
         try
         {
-            process = Process.Start(startInfo) ?? throw new SandboxUnavailableException($"could not start '{startInfo.FileName}'");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new SandboxUnavailableException($"could not start the sandbox launcher '{startInfo.FileName}': {e.Message}", e);
-        }
+            var stdout = new CappedOutput(child.StandardOutput, request.StdoutCapBytes, stdoutMarker);
+            var stderr = new CappedOutput(child.StandardError, request.StderrCapBytes, null);
+            using var drainCts = new CancellationTokenSource();
+            var drains = Task.WhenAll(stdout.DrainAsync(drainCts.Token), stderr.DrainAsync(drainCts.Token));
+            var feeding = FeedStdinAsync(child.StandardInput, stdinPreamble, request.Stdin);
 
-        using (process)
-        {
-            var pid = process.Id;
-            registry.Add(pid, () => killEverything(process));
+            using var timeout = new CancellationTokenSource(request.Timeout);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+            var timedOut = false;
             try
             {
-                var stdout = new CappedOutput(process.StandardOutput.BaseStream, request.StdoutCapBytes, stdoutMarker);
-                var stderr = new CappedOutput(process.StandardError.BaseStream, request.StderrCapBytes, null);
-                using var drainCts = new CancellationTokenSource();
-                var drains = Task.WhenAll(stdout.DrainAsync(drainCts.Token), stderr.DrainAsync(drainCts.Token));
-                var feeding = FeedStdinAsync(process.StandardInput.BaseStream, stdinPreamble, request.Stdin);
-
-                using var timeout = new CancellationTokenSource(request.Timeout);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-                var timedOut = false;
-                try
-                {
-                    await process.WaitForExitAsync(linked.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    timedOut = !cancellationToken.IsCancellationRequested;
-                    killEverything(process);
-                    await process.WaitForExitAsync(CancellationToken.None);
-                }
-
-                // The main process is gone; nothing it started may outlive the run.
-                killGroup(process);
-                if (await Task.WhenAny(drains, Task.Delay(DrainGrace, CancellationToken.None)) != drains)
-                {
-                    killEverything(process);
-                    await drainCts.CancelAsync();
-                    process.StandardOutput.BaseStream.Dispose();
-                    process.StandardError.BaseStream.Dispose();
-                    await drains;
-                }
-
-                await feeding;
-                cancellationToken.ThrowIfCancellationRequested();
-                var exit = timedOut ? 124 : process.ExitCode;
-                return new DrivenProcess(pid, exit, timedOut, stdout, stderr, clock.Elapsed);
+                await child.WaitForExitAsync(linked.Token);
             }
-            finally
+            catch (OperationCanceledException)
             {
-                registry.Remove(pid);
+                timedOut = !cancellationToken.IsCancellationRequested;
+                killEverything(child);
+                await child.WaitForExitAsync(CancellationToken.None);
             }
+
+            // The main process is gone; nothing it started may outlive the run.
+            killGroup(child);
+            if (await Task.WhenAny(drains, Task.Delay(DrainGrace, CancellationToken.None)) != drains)
+            {
+                killEverything(child);
+                await drainCts.CancelAsync();
+                child.StandardOutput.Dispose();
+                child.StandardError.Dispose();
+                await drains;
+            }
+
+            await feeding;
+            finished = true;
+            cancellationToken.ThrowIfCancellationRequested();
+            var exit = timedOut ? 124 : child.ExitCode;
+            return new DrivenProcess(pid, exit, timedOut, stdout, stderr, clock.Elapsed);
+        }
+        finally
+        {
+            if (!finished)
+            {
+                // Something failed while the child may still run: it never outlives the broker's attention.
+                killEverything(child);
+            }
+
+            registry.Remove(pid);
         }
     }
 

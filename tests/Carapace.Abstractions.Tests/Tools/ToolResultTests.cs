@@ -36,6 +36,18 @@ public sealed class ToolResultTests
     }
 
     [Fact]
+    public void Failure_can_carry_a_stable_code()
+    {
+        var refused = ToolResult.Failure("launcher missing", ToolErrorCodes.SandboxUnavailable);
+
+        Assert.True(refused.IsError);
+        Assert.Equal("launcher missing", refused.Error);
+        Assert.Equal("sandbox_unavailable", refused.ErrorCode);
+        Assert.Null(ToolResult.Failure("boom").ErrorCode);
+        Assert.Null(ToolResult.Text("ok").ErrorCode);
+    }
+
+    [Fact]
     public void Tool_call_reads_typed_arguments()
     {
         using var doc = JsonDocument.Parse("{\"s\":\"v\",\"n\":5,\"b\":true}");

@@ -19,6 +19,8 @@ public sealed class SandboxCommandTests
         Assert.True(json.GetProperty("landlockAbi").GetInt32() >= 4);
         Assert.Equal("passed", json.GetProperty("selfTest").GetString());
         Assert.False(json.GetProperty("runsRefused").GetBoolean());
+        // The build publishes the NativeAOT launcher whenever clang is on PATH (tests/setup/10-sandbox.sh installs it).
+        Assert.Equal(Toolchain.ClangOnPath ? "native-aot" : "framework-dependent", json.GetProperty("launcherKind").GetString());
     }
 
     [Fact]

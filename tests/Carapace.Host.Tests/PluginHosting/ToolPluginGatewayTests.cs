@@ -45,6 +45,45 @@ public sealed class ToolPluginGatewayTests
             await client.PostAsJsonAsync("/control/tools/shell/invoke", new { command = "/bin/true" }),
             HttpStatusCode.BadGateway, "tool_failed");
         Assert.Contains("capability_denied", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // The denied profile is in the gateway's audit log.
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath,
+            e => e.Any(IsSubprocessDenial), "a capability_denied line for the subprocess capability");
+        var denied = events.Single(IsSubprocessDenial).GetProperty("data");
+        Assert.Equal("shell", denied.GetProperty("plugin_id").GetString());
+        Assert.Equal("profile 'default': sandbox profile 'default' is not granted to this plugin", denied.GetProperty("reason").GetString());
+        Assert.Equal(0, events.Count("sandbox_refused"));
+
+        static bool IsSubprocessDenial(JsonElement e) =>
+            e.GetProperty("event").GetString() == "capability_denied"
+            && e.GetProperty("data").TryGetProperty("capability", out var c) && c.GetString() == "subprocess";
+    }
+
+    [Fact]
+    public async Task Shell_refused_by_the_sandbox_is_503_sandbox_unavailable_with_the_reason_and_audited()
+    {
+        // The launcher is missing: every sandboxed run is refused (fail closed), never run unconfined.
+        await using var gateway = await StartAsync("sandbox:\n  launcherPath: /nonexistent/carapace-sandbox-exec\nplugins: {}\n");
+        using var client = gateway.Client(Token);
+
+        var problem = await ProblemAssert.IsProblemAsync(
+            await client.PostAsJsonAsync("/control/tools/shell/invoke", new { command = "/bin/true" }),
+            HttpStatusCode.ServiceUnavailable, "sandbox_unavailable");
+
+        const string reason = "sandbox launcher '/nonexistent/carapace-sandbox-exec' does not exist";
+        Assert.Equal($"plugin 'shell': the sandbox refused to run the command of tool 'shell': {reason}", problem.GetProperty("detail").GetString());
+        Assert.Equal("shell", problem.GetProperty("tool").GetString());
+
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count("sandbox_refused") > 0, "a sandbox_refused audit line");
+        var refused = events.Single(e => e.GetProperty("event").GetString() == "sandbox_refused").GetProperty("data");
+        Assert.Equal("plugin:shell", refused.GetProperty("plugin_id").GetString());
+        Assert.Equal("default", refused.GetProperty("profile").GetString());
+        Assert.Equal("/bin/true", refused.GetProperty("executable").GetString());
+        Assert.Equal(reason, refused.GetProperty("reason").GetString());
+
+        // The plugin is not blamed for the host's refusal.
+        var plugin = JsonDocument.Parse(await client.GetStringAsync("/control/plugins/shell")).RootElement;
+        Assert.Equal("active", plugin.GetProperty("state").GetString());
     }
 
     [Fact]

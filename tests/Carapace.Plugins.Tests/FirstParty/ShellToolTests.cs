@@ -126,8 +126,23 @@ public sealed class ShellToolTests(ShellToolTests.Fixture fixture) : IClassFixtu
 
         var result = await Invoke(harness, new { command = "/bin/true" });
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
-        Assert.Contains("sandbox_unavailable: sandbox profile 'ghost' is granted but not defined", result.Error, StringComparison.Ordinal);
+        Assert.Equal(ToolResultCodes.SandboxUnavailable, result.Code);
+        Assert.Equal("the sandbox refused to run the command of tool 'shell': sandbox profile 'ghost' is granted but not defined under sandbox.profiles", result.Error);
+        Assert.Contains(harness.Logs.Lines, l => l.Contains("shell run refused", StringComparison.Ordinal) && l.Contains("sandbox_unavailable", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sandbox_refusals_never_fault_the_plugin()
+    {
+        // faultAfter would fault a plugin after this many failures in a row; a refusal is the host's, not the plugin's.
+        await using var harness = await StartAsync(grants: ["ghost"], profile: "ghost", faultAfter: 2);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ToolResultCodes.SandboxUnavailable, (await Invoke(harness, new { command = "/bin/true" })).Code);
+        }
+
+        Assert.Equal("active", harness.Runtime.Get("shell")!.State);
     }
 
     [Fact]
@@ -171,7 +186,7 @@ public sealed class ShellToolTests(ShellToolTests.Fixture fixture) : IClassFixtu
         Assert.Equal("disabled", harness.Runtime.Get("shell")!.State);
     }
 
-    private async Task<RuntimeHarness> StartAsync(string[] grants, string? profile = null)
+    private async Task<RuntimeHarness> StartAsync(string[] grants, string? profile = null, int? faultAfter = null)
     {
         var settings = new Dictionary<string, string?>();
         for (var i = 0; i < grants.Length; i++)
@@ -184,7 +199,8 @@ public sealed class ShellToolTests(ShellToolTests.Fixture fixture) : IClassFixtu
             settings["plugins:shell:profile"] = profile;
         }
 
-        var harness = await RuntimeHarness.StartAsync(["shell"], settings, fixture.Host.Granting(settings));
+        var harness = await RuntimeHarness.StartAsync(["shell"], settings, fixture.Host.Granting(settings),
+            configure: faultAfter is { } n ? o => o.FaultAfter = n : null);
         var info = harness.Runtime.Get("shell")!;
         Assert.True(info.State == "active", info.Reason);
         return harness;

@@ -51,7 +51,7 @@ public sealed class PluginLoadingTests
 
         var info = harness.Runtime.Get("newer-abi")!;
         Assert.Equal("failed", info.State);
-        Assert.Equal("plugin targets ABI 1.99, newer than this host's ABI 1.0; upgrade Carapace or use a plugin version built for this ABI", info.Reason);
+        Assert.Equal($"plugin targets ABI 1.99, newer than this host's ABI {Carapace.Abstractions.CarapaceAbi.Major}.{Carapace.Abstractions.CarapaceAbi.Minor}; upgrade Carapace or use a plugin version built for this ABI", info.Reason);
         Assert.DoesNotContain(harness.Runtime.ListTools(), t => t.PluginId == "newer-abi");
         Assert.Equal("active", harness.Runtime.Get("hello")!.State);
     }

@@ -81,18 +81,45 @@ public sealed class FailClosedTests
     public async Task Launcher_that_does_not_confine_fails_the_self_test_and_every_run_is_refused()
     {
         // A "launcher" that never emits the confined marker: the self-test cannot pass, so nothing runs.
-        using var dir = new WorldDir();
-        var fake = Path.Combine(dir.Path, "fake-launcher");
-        File.WriteAllText(fake, "#!/bin/sh\nexec /bin/cat /etc/hostname\n");
-        File.SetUnixFileMode(fake, (UnixFileMode)0b111_101_101);
-        await using var broker = new SandboxBroker(new SandboxOptions { LauncherPath = fake }, null, null, SandboxPlatform.Current);
-
-        var selfTest = await broker.EnsureSelfTestAsync();
-        var e = await Assert.ThrowsAsync<SandboxUnavailableException>(() => broker.RunAsync(Probe, default));
+        var (selfTest, e) = await WithFakeLauncherAsync("exec /bin/cat /etc/hostname\n");
 
         Assert.False(selfTest.Passed);
         Assert.StartsWith("sandbox launcher exited 0 before confining the process", selfTest.Detail, StringComparison.Ordinal);
         Assert.StartsWith("sandbox self-test failed: ", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Self_test_fails_when_the_probe_fails_for_any_reason_but_a_permission_error()
+    {
+        // Confined (it sends the marker), but the probe fails with ENOENT: that proves nothing about the sandbox.
+        var (selfTest, e) = await WithFakeLauncherAsync("printf '\\006'\necho 'cat: canary: No such file or directory' >&2\nexit 1\n");
+
+        Assert.False(selfTest.Passed);
+        Assert.Equal("the confined probe failed, but not with a permission error (exit 1: cat: canary: No such file or directory)", selfTest.Detail);
+        Assert.StartsWith("sandbox self-test failed: the confined probe failed, but not with a permission error", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_io_error_while_preparing_a_run_is_an_audited_refusal()
+    {
+        using var dir = new WorldDir();
+        var root = Path.Combine(dir.Path, "scratch");
+        var sink = new RecordingSink();
+        await using var broker = new SandboxBroker(new SandboxOptions { ScratchRoot = root }, sink, null, SandboxPlatform.Current);
+        Assert.True((await broker.EnsureSelfTestAsync()).Passed);
+
+        // The scratch root turns into a file: creating the run's directory under it fails with an IOException.
+        Directory.Delete(root, recursive: true);
+        File.WriteAllText(root, "not a directory");
+        var e = await Assert.ThrowsAsync<SandboxUnavailableException>(() => broker.RunAsync(Probe, default));
+
+        Assert.True(e.Reason.StartsWith("the sandbox could not be set up: ", StringComparison.Ordinal), e.Reason);
+        Assert.Contains(root, e.Reason, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<IOException>(e.InnerException);
+        var refusal = Assert.Single(sink.Events.OfType<SandboxRefusal>());
+        Assert.Equal(e.Reason, refusal.Reason);
+        Assert.Equal("/bin/true", refusal.Executable);
+        Assert.DoesNotContain(sink.Events.OfType<SandboxRunSummary>(), r => r.Executable == "/bin/true");
     }
 
     [Fact]
@@ -116,7 +143,7 @@ public sealed class FailClosedTests
         Assert.Equal("linux", report.Os);
         Assert.Equal("linux-landlock", report.Backend);
         Assert.True(report.LandlockAbi >= 4);
-        Assert.Contains(report.LauncherKind, new[] { LauncherLocator.NativeAot, LauncherLocator.FrameworkDependent });
+        Assert.Equal(Carapace.Testing.Toolchain.ClangOnPath ? LauncherLocator.NativeAot : LauncherLocator.FrameworkDependent, report.LauncherKind);
         Assert.True(File.Exists(report.LauncherPath));
         Assert.Equal("passed", report.SelfTest);
         Assert.False(report.RunsRefused);
@@ -135,5 +162,19 @@ public sealed class FailClosedTests
         Assert.Equal(3, report.LandlockAbi);
         Assert.Equal("failed", report.SelfTest);
         Assert.Contains("cannot restrict the network", report.RefusalReason, StringComparison.Ordinal);
+    }
+
+    /// <summary>A broker whose "launcher" is a shell script: its self-test outcome and the refusal of a run.</summary>
+    private static async Task<(SandboxSelfTest SelfTest, SandboxUnavailableException Refusal)> WithFakeLauncherAsync(string script)
+    {
+        using var dir = new WorldDir();
+        var fake = Path.Combine(dir.Path, "fake-launcher");
+        File.WriteAllText(fake, "#!/bin/sh\n" + script);
+        File.SetUnixFileMode(fake, (UnixFileMode)0b111_101_101);
+        await using var broker = new SandboxBroker(new SandboxOptions { LauncherPath = fake }, null, null, SandboxPlatform.Current);
+
+        var selfTest = await broker.EnsureSelfTestAsync();
+        var e = await Assert.ThrowsAsync<SandboxUnavailableException>(() => broker.RunAsync(Probe, default));
+        return (selfTest, e);
     }
 }

@@ -99,10 +99,17 @@ public sealed class FilesystemEscapeTests(SandboxFixture fx)
     public async Task A_setuid_binary_gains_nothing()
     {
         Assert.True(SandboxFixture.IsRoot, "this test creates a setuid-root copy of id and needs root");
-        using var dir = new WorldDir();
+        using var dir = new WorldDir(parent: SuidCapableDirectory());
         var id = Path.Combine(dir.Path, "id-suid");
         File.Copy("/usr/bin/id", id);
         File.SetUnixFileMode(id, (UnixFileMode)0b100_111_101_101); // 04755, owned by root
+
+        // Control: outside the sandbox the copy does escalate an unprivileged user, so the check below can fail.
+        using var control = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/setpriv",
+            ["--reuid", "65534", "--regid", "65534", "--clear-groups", id]) { RedirectStandardOutput = true })!;
+        var escalated = await control.StandardOutput.ReadToEndAsync();
+        Assert.StartsWith("uid=65534", escalated, StringComparison.Ordinal);
+        Assert.Contains(" euid=0(root)", escalated, StringComparison.Ordinal);
 
         var result = await fx.Broker.RunAsync(SandboxFixture.Request(id) with
         {
@@ -112,5 +119,37 @@ public sealed class FilesystemEscapeTests(SandboxFixture fx)
         Assert.StartsWith("uid=", result.StdoutText, StringComparison.Ordinal);
         Assert.DoesNotContain("euid=", result.StdoutText, StringComparison.Ordinal); // id prints euid= only when it differs
         Assert.DoesNotContain("uid=0(", result.StdoutText, StringComparison.Ordinal);
+    }
+
+    /// <summary>The temp dir, unless it is mounted nosuid (then setuid proves nothing there): the test output dir.</summary>
+    private static string SuidCapableDirectory()
+    {
+        foreach (var candidate in new[] { Path.GetTempPath(), AppContext.BaseDirectory })
+        {
+            if (!MountOptions(candidate).Contains("nosuid"))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("neither the temp dir nor the test output dir allows setuid; the setuid test cannot show anything");
+    }
+
+    /// <summary>The per-mount options of the mount holding <paramref name="path"/> (/proc/self/mountinfo, longest mount point).</summary>
+    private static HashSet<string> MountOptions(string path)
+    {
+        var real = Carapace.Sandbox.Linux.LinuxNative.RealPath(path) ?? path;
+        var best = (Length: -1, Options: new HashSet<string>());
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var fields = line.Split(' ');
+            var mountPoint = fields[4].Replace("\\040", " ", StringComparison.Ordinal);
+            if (Carapace.Sandbox.Policy.RequestValidator.IsInside(real, mountPoint, StringComparison.Ordinal) && mountPoint.Length > best.Length)
+            {
+                best = (mountPoint.Length, fields[5].Split(',').ToHashSet());
+            }
+        }
+
+        return best.Options;
     }
 }

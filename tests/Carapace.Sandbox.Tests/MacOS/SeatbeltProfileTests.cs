@@ -12,7 +12,7 @@ public sealed class SeatbeltProfileTests
         Assert.Equal(
             "(version 1)\n" +
             "(deny default)\n" +
-            "(allow process-exec)\n" +
+            "(allow process-exec (subpath \"/usr\") (subpath \"/opt/my tools\") (subpath \"/private/var/folders/x/run-1\"))\n" +
             "(allow process-fork)\n" +
             "(allow signal (target same-sandbox))\n" +
             "(allow sysctl-read)\n" +
@@ -48,13 +48,30 @@ public sealed class SeatbeltProfileTests
     }
 
     [Fact]
-    public void Limits_prologue_sets_soft_and_hard()
+    public void Exec_is_limited_to_the_roots()
     {
-        var script = SeatbeltProfile.LimitsScript(new SandboxLimits { CpuSeconds = 5, OpenFiles = 64, Processes = 8, FileSizeBytes = 1024 });
+        var text = SeatbeltProfile.Generate(["/usr"], ["/data"], SandboxNetwork.None);
+
+        Assert.Contains("(allow process-exec (subpath \"/usr\") (subpath \"/data\"))\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("(allow process-exec)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("process-exec", SeatbeltProfile.Generate([], [], SandboxNetwork.None), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prologue_sets_soft_and_hard_limits_then_a_new_session_then_sandbox_exec()
+    {
+        var script = SeatbeltProfile.Prologue(new SandboxLimits { CpuSeconds = 5, OpenFiles = 64, Processes = 8, FileSizeBytes = 1024 });
 
         Assert.Equal(
             "ulimit -H -S -c 0 || exit 125; ulimit -H -S -t 5 || exit 125; ulimit -H -S -n 64 || exit 125; " +
-            "ulimit -H -S -u 8 || exit 125; ulimit -H -S -f 2 || exit 125; exec /usr/bin/sandbox-exec -f \"$0\" \"$@\"",
+            "ulimit -H -S -u 8 || exit 125; ulimit -H -S -f 2 || exit 125; " +
+            "exec /usr/bin/perl -e 'use POSIX (); POSIX::setsid() > 0 or exit 125; $SIG{PIPE} = $SIG{XFSZ} = \"DEFAULT\"; " +
+            "POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new()) or exit 125; exec { $ARGV[0] } @ARGV; exit 125' " +
+            "/usr/bin/sandbox-exec -f \"$0\" \"$@\"",
             script);
     }
+
+    [Fact]
+    public void Helper_paths_that_would_need_shell_quoting_are_refused() =>
+        Assert.Throws<InvalidSandboxRequestException>(() => SeatbeltProfile.Prologue(new SandboxLimits(), "/tmp/x; rm -rf /"));
 }
