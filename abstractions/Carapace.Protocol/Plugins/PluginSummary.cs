@@ -4,6 +4,9 @@ namespace Carapace.Protocol.Plugins;
 /// <param name="State">active, disabled, failed, faulted, unloaded, leaked, loading, unloading, discovered.</param>
 /// <param name="Reason">Why it is not active; null when active.</param>
 /// <param name="Source">bundled, path, managed or linked.</param>
+/// <param name="UnloadMs">Milliseconds of <paramref name="Unload"/>.</param>
+/// <param name="Unload">The last unload of the plugin's code (a disable, fault, host stop, the
+/// generation a reload retired, or a failed activation); null after an enable.</param>
 public sealed record PluginSummary(
     string Id,
     string State,
@@ -23,7 +26,14 @@ public sealed record PluginSummary(
     IReadOnlyList<string> Channels,
     int Generation,
     int InFlight,
-    DateTimeOffset? ActivatedAt);
+    DateTimeOffset? ActivatedAt,
+    PluginUnloadSummary? Unload = null);
+
+/// <summary>How an unload ended: <paramref name="Verified"/> is false when the load context leaked.</summary>
+/// <param name="Verified">The load context was collected.</param>
+/// <param name="Ms">Drain, dispose and verification, in milliseconds.</param>
+/// <param name="GcIterations">Full collections the verification took (the bound when leaked).</param>
+public sealed record PluginUnloadSummary(bool Verified, double Ms, int GcIterations);
 
 /// <summary>Capabilities the plugin requested in its manifest.</summary>
 public sealed record PluginCapabilitiesSummary(

@@ -109,7 +109,16 @@ internal static class GatewayHost
             config.Configuration["plugins:console:enabled"] = "true";
         }
 
-        builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory);
+        try
+        {
+            builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory);
+        }
+        catch (PluginOptionsException ex)
+        {
+            var at = config.Locate(ex.Key.Replace('.', ':'));
+            throw new ConfigurationException(new ConfigError(ex.Key, ex.Problem, at?.Source, at?.Line, at?.Column));
+        }
+
         builder.Services.AddSingleton<IRuntimeSummary, PluginRuntimeSummary>();
         builder.Services.AddSingleton<IReadinessCheck, ChannelReadiness>();
         options.ConfigureServices?.Invoke(builder.Services);

@@ -16,7 +16,7 @@ namespace Carapace.Plugins.Runtime;
 /// <param name="Kinds">channel and/or tool.</param>
 /// <param name="Capabilities">Requested capabilities.</param>
 /// <param name="LoadMs">Load + activation time of the current (or last) generation.</param>
-/// <param name="UnloadMs">Time of the last unload, including drain and verification.</param>
+/// <param name="UnloadMs">Time of the last unload (<paramref name="Unload"/>), including drain and verification.</param>
 /// <param name="ErrorCount">Load failures, tool failures and timeouts, channel crashes.</param>
 /// <param name="LastError">The most recent of those, as text.</param>
 /// <param name="Warnings">Non-fatal findings (e.g. a harmless copy of a shared assembly).</param>
@@ -25,6 +25,7 @@ namespace Carapace.Plugins.Runtime;
 /// <param name="Generation">How many times the plugin has been activated.</param>
 /// <param name="InFlight">Calls running now.</param>
 /// <param name="ActivatedAt">When the active generation started.</param>
+/// <param name="Unload">The last verified unload (see <see cref="PluginSlot.LastUnload"/>); null after an enable.</param>
 internal sealed record PluginInfo(
     string Id,
     string State,
@@ -44,7 +45,8 @@ internal sealed record PluginInfo(
     IReadOnlyList<string> Channels,
     int Generation,
     int InFlight,
-    DateTimeOffset? ActivatedAt);
+    DateTimeOffset? ActivatedAt,
+    Loading.UnloadVerification? Unload);
 
 /// <summary>Outcome codes of enable/disable/reload.</summary>
 internal static class PluginOperationCodes
@@ -54,6 +56,7 @@ internal static class PluginOperationCodes
     public const string Failed = "plugin_failed";
     public const string Leaked = "plugin_leaked";
     public const string DisabledGlobally = "plugins_disabled";
+    public const string Disabled = "plugin_disabled";
 }
 
 /// <summary>Result of enable/disable/reload: a stable code, a message, and the plugin afterwards.</summary>
