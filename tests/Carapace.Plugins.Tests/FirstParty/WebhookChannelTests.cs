@@ -116,7 +116,7 @@ public sealed class WebhookChannelTests
         // The manifest invites plugins.webhook.grants.http; its configSchema has additionalProperties: false.
         var settings = Settings();
         settings["plugins:webhook:enabled"] = "true";
-        settings["plugins:webhook:grants:http:0"] = "https://hooks.example.com/*";
+        settings["plugins:webhook:grants:http:0"] = "https://hooks.example.com/";
 
         await using var harness = await RuntimeHarness.StartAsync(["webhook"], settings);
 
