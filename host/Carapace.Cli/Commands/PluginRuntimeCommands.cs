@@ -134,11 +134,13 @@ internal static class PluginRuntimeCommands
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"    timings:  load {Ms(plugin.LoadMs)}, unload {Ms(plugin.UnloadMs)}; errors {plugin.ErrorCount}"));
-            if (plugin.Unload is { } unload)
+            if (plugin.Unload is { Verified: true } unload)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, unload.Verified
-                    ? $"    unload:   verified, {unload.Ms:0.#} ms, {unload.GcIterations} GC(s)"
-                    : $"    unload:   LEAKED, load context alive after {unload.GcIterations} GC(s); restart the host"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    unload:   verified, {unload.Ms:0.#} ms, {unload.GcIterations} GC(s)"));
+            }
+            else if (plugin.Unload is { } leak)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    unload:   LEAKED, load context alive after {leak.GcIterations} GC(s); restart the host"));
             }
 
             if (plugin.LastError is not null)
