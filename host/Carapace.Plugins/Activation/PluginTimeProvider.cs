@@ -18,18 +18,6 @@ internal sealed class PluginTimeProvider(TimeProvider host, string pluginId, ILo
 
     public override long TimestampFrequency => host.TimestampFrequency;
 
-    /// <summary>Timers created and not yet disposed.</summary>
-    public int ActiveTimers
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _timers?.Count ?? 0;
-            }
-        }
-    }
-
     public override DateTimeOffset GetUtcNow() => host.GetUtcNow();
 
     public override long GetTimestamp() => host.GetTimestamp();
