@@ -28,7 +28,10 @@ internal sealed class WebhookChannel : IChannel, IWebhookReceiver
     private readonly Channel<InboundMessage> _queue = Channel.CreateBounded<InboundMessage>(
         new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
-    private volatile bool _running;
+    // Set once the host has stopped the receive loop; not when the loop crashed (the host restarts it
+    // and delivers what was queued meanwhile), nor before it first starts: the host starts it right
+    // after activation, and refusing requests until then would race a caller that is already sending.
+    private volatile bool _stopped;
 
     public WebhookChannel(IPluginContext context, ILogger<WebhookChannel> logger)
     {
@@ -43,7 +46,6 @@ internal sealed class WebhookChannel : IChannel, IWebhookReceiver
 
     public async Task RunAsync(IChannelInbound inbound, CancellationToken cancellationToken)
     {
-        _running = true;
         try
         {
             await foreach (var message in _queue.Reader.ReadAllAsync(cancellationToken))
@@ -53,7 +55,10 @@ internal sealed class WebhookChannel : IChannel, IWebhookReceiver
         }
         finally
         {
-            _running = false;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                _stopped = true;
+            }
         }
     }
 
@@ -81,9 +86,9 @@ internal sealed class WebhookChannel : IChannel, IWebhookReceiver
             return Task.FromResult(Problem(400, error));
         }
 
-        if (!_running)
+        if (_stopped || _context.Stopping.IsCancellationRequested)
         {
-            return Task.FromResult(Problem(503, "the webhook channel is not running"));
+            return Task.FromResult(Problem(503, "the webhook channel is stopped"));
         }
 
         var conversationId = conversation is null ? name : $"{name}:{conversation}";

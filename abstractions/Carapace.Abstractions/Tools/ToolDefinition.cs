@@ -34,6 +34,6 @@ public sealed partial record ToolDefinition
         return new ToolDefinition(name, description, doc.RootElement);
     }
 
-    [GeneratedRegex("^[a-z0-9_]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9_]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 }

@@ -5,6 +5,9 @@ namespace Carapace.Protocol.Plugins;
 /// <param name="Reason">Why it is not active; null when active.</param>
 /// <param name="Source">bundled, path, managed or linked.</param>
 /// <param name="Managed">For managed and linked plugins: what the lock file pins and the signature state; null otherwise.</param>
+/// <param name="UnloadMs">Milliseconds of <paramref name="Unload"/>.</param>
+/// <param name="Unload">The last unload of the plugin's code (a disable, fault, host stop, the
+/// generation a reload retired, or a failed activation); null after an enable.</param>
 public sealed record PluginSummary(
     string Id,
     string State,
@@ -25,7 +28,8 @@ public sealed record PluginSummary(
     int Generation,
     int InFlight,
     DateTimeOffset? ActivatedAt,
-    ManagedPluginSummary? Managed = null);
+    ManagedPluginSummary? Managed = null,
+    PluginUnloadSummary? Unload = null);
 
 /// <summary>
 /// What <c>plugins-lock.yaml</c> pins for a managed or linked plugin, and the signature state of its last
@@ -41,6 +45,12 @@ public sealed record ManagedPluginSummary(
     int FindingCount,
     DateTimeOffset InstalledAt,
     string InstalledFrom);
+
+/// <summary>How an unload ended: <paramref name="Verified"/> is false when the load context leaked.</summary>
+/// <param name="Verified">The load context was collected.</param>
+/// <param name="Ms">Drain, dispose and verification, in milliseconds.</param>
+/// <param name="GcIterations">Full collections the verification took (the bound when leaked).</param>
+public sealed record PluginUnloadSummary(bool Verified, double Ms, int GcIterations);
 
 /// <summary>Capabilities the plugin requested in its manifest.</summary>
 public sealed record PluginCapabilitiesSummary(

@@ -13,7 +13,7 @@ internal static class PluginRuntimeCommands
     public static void AddTo(Command plugins)
     {
         plugins.Subcommands.Add(Status("list", "List plugins and their state"));
-        plugins.Subcommands.Add(Status("status", "Show plugins in detail; --strict exits 1 if any plugin failed, faulted or leaked"));
+        plugins.Subcommands.Add(Status("status", "Show plugins in detail; --strict exits 1 if any plugin is not active"));
         plugins.Subcommands.Add(Operation("enable", "Load and activate a plugin"));
         plugins.Subcommands.Add(Operation("disable", "Stop and unload a plugin (the unload is verified)"));
         plugins.Subcommands.Add(Operation("reload", "Swap a plugin for a fresh load of its files; calls in flight finish on the old one"));
@@ -24,7 +24,7 @@ internal static class PluginRuntimeCommands
         var client = new ClientOptions();
         var id = new Argument<string?>("id") { Description = "Only this plugin", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var strict = new Option<bool>("--strict") { Description = "Exit 1 if any plugin is failed, faulted, leaked or unloaded, or none is listed" };
+        var strict = new Option<bool>("--strict") { Description = "Exit 1 if any listed plugin is not active (disabled, failed, faulted, leaked, ...), or none is listed; stderr says which and why" };
         var command = new Command(name, description) { id, json, strict };
         client.AddTo(command);
         CommandAction.Set(command, async (parse, ct) =>
@@ -53,8 +53,7 @@ internal static class PluginRuntimeCommands
                 Print(all, plugins, detailed: name == "status" || wanted is not null);
             }
 
-            var unhealthy = plugins.Any(p => p.State is not ("active" or "disabled"));
-            return parse.GetValue(strict) && (unhealthy || plugins.Count == 0) ? CliExit.Failure : CliExit.Ok;
+            return parse.GetValue(strict) ? await StrictAsync(plugins) : CliExit.Ok;
         });
         return command;
     }
@@ -85,6 +84,25 @@ internal static class PluginRuntimeCommands
             return CliExit.Ok;
         });
         return command;
+    }
+
+    /// <summary>`--strict`: literally "every listed plugin is active", and the operator learns what to fix.</summary>
+    private static async Task<int> StrictAsync(IReadOnlyList<PluginSummary> plugins)
+    {
+        if (plugins.Count == 0)
+        {
+            await Console.Error.WriteLineAsync("cara: --strict: no plugins are listed");
+            return CliExit.Failure;
+        }
+
+        var notActive = plugins.Where(p => p.State != "active").ToList();
+        foreach (var plugin in notActive)
+        {
+            var why = plugin.Reason is null ? string.Empty : $" ({Terminal.Safe(plugin.Reason)})";
+            await Console.Error.WriteLineAsync($"cara: --strict: plugin {plugin.Id} is {plugin.State}{why}");
+        }
+
+        return notActive.Count == 0 ? CliExit.Ok : CliExit.Failure;
     }
 
     private static void Print(PluginsResponse all, IReadOnlyList<PluginSummary> plugins, bool detailed)
@@ -120,6 +138,15 @@ internal static class PluginRuntimeCommands
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"    timings:  load {Ms(plugin.LoadMs)}, unload {Ms(plugin.UnloadMs)}; errors {plugin.ErrorCount}"));
+            if (plugin.Unload is { Verified: true } unload)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    unload:   verified, {unload.Ms:0.#} ms, {unload.GcIterations} GC(s)"));
+            }
+            else if (plugin.Unload is { } leak)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    unload:   LEAKED, load context alive after {leak.GcIterations} GC(s); restart the host"));
+            }
+
             if (plugin.LastError is not null)
             {
                 Console.WriteLine($"    last error: {Terminal.Safe(plugin.LastError)}");

@@ -3,6 +3,7 @@ using Carapace.Plugins.Channels;
 using Carapace.Plugins.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 
 namespace Carapace.Host.Api;
@@ -58,17 +59,34 @@ internal static class PluginWebhookApi
             return null;
         }
 
+        // Kestrel counts a chunked body's framing (the chunk-size lines) against its own limit, which
+        // would refuse a chunked body of exactly MaxBodyBytes. The exact cap is enforced on the decoded
+        // bytes below; the server limit only bounds the framing overhead.
+        var serverLimit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (request.ContentLength is null && serverLimit is { IsReadOnly: false })
+        {
+            serverLimit.MaxRequestBodySize = 2L * MaxBodyBytes;
+        }
+
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        try
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
             {
-                return null;
-            }
+                if (buffer.Length + read > MaxBodyBytes)
+                {
+                    return null;
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A chunked body with more framing than data crossed the server's limit while being read.
+            return null;
         }
 
         return buffer.ToArray();

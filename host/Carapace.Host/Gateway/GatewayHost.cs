@@ -116,8 +116,17 @@ internal static class GatewayHost
                 new DebugInstallPausePoints(pause, sp.GetRequiredService<ILogger<DebugInstallPausePoints>>()));
         }
 #endif
-        builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory,
-            plugins => plugins.ManagedDirectory = state.PluginsDir);
+        try
+        {
+            builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory,
+                plugins => plugins.ManagedDirectory = state.PluginsDir);
+        }
+        catch (PluginOptionsException ex)
+        {
+            var at = config.Locate(ex.Key.Replace('.', ':'));
+            throw new ConfigurationException(new ConfigError(ex.Key, ex.Problem, at?.Source, at?.Line, at?.Column));
+        }
+
         builder.Services.AddSingleton<IRuntimeSummary, PluginRuntimeSummary>();
         builder.Services.AddSingleton<IReadinessCheck, ChannelReadiness>();
         options.ConfigureServices?.Invoke(builder.Services);

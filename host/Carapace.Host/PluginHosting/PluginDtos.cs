@@ -17,7 +17,8 @@ internal static class PluginDtos
         p.LoadMs, p.UnloadMs, p.ErrorCount, p.LastError, p.Warnings, p.Tools, p.Channels, p.Generation, p.InFlight, p.ActivatedAt,
         p.Managed is { } m
             ? new ManagedPluginSummary(m.Sha256, m.Publisher, m.Signature, m.AllowUnsigned, m.AllowUnvetted, m.FindingCount, m.InstalledAt, m.InstalledFrom)
-            : null);
+            : null,
+        p.Unload is { } u ? new PluginUnloadSummary(u.Collected, u.Milliseconds, u.GcIterations) : null);
 
     public static VettingFindingSummary ToSummary(this Carapace.Plugins.Vetting.VettingFinding f) =>
         new(f.Code, f.File, f.Type, f.Method, f.Api, f.Message);

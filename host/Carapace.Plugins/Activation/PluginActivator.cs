@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Carapace.Abstractions.Channels;
@@ -22,16 +23,19 @@ namespace Carapace.Plugins.Activation;
 /// <summary>
 /// Turns a manifest into a running <see cref="PluginGeneration"/>: validate config, load the
 /// assembly, build the plugin's own container (rule 2), resolve its tools, channels and webhook
-/// receiver. Any failure unloads what was loaded and surfaces as a <see cref="PluginLoadException"/>.
+/// receiver. Any failure unloads what was loaded and surfaces as a <see cref="PluginLoadException"/>
+/// whose <see cref="PluginLoadException.LoadContext"/> the runtime verifies (rule 10).
 /// </summary>
 internal sealed partial class PluginActivator(
     IPluginLoader loader,
     IPluginServicesFactory servicesFactory,
     IConfiguration hostConfiguration,
     ILoggerFactory loggerFactory,
-    TimeProvider time)
+    TimeProvider time,
+    PluginRuntimeOptions options)
 {
     private static readonly Type[] ScannedContracts = [typeof(ITool), typeof(IChannel), typeof(IWebhookReceiver)];
+    private readonly ILogger _logger = loggerFactory.CreateLogger<PluginActivator>();
 
     public PluginGeneration Activate(PluginManifest manifest, int number)
     {
@@ -47,6 +51,7 @@ internal sealed partial class PluginActivator(
         var watch = Stopwatch.StartNew();
         var assembly = loader.Load(manifest);
         var stopping = new CancellationTokenSource();
+        var pluginTime = new PluginTimeProvider(time, manifest.Id, _logger);
         PluginServices? hostServices = null;
         ServiceProvider? provider = null;
         try
@@ -57,7 +62,7 @@ internal sealed partial class PluginActivator(
                 manifest.Version,
                 pluginConfig,
                 new PluginLoggerFactory(loggerFactory, manifest.Id),
-                time,
+                pluginTime,
                 hostServices,
                 stopping.Token);
 
@@ -67,25 +72,54 @@ internal sealed partial class PluginActivator(
                 var tools = ResolveTools(manifest, provider);
                 var (channels, webhook) = ResolveChannels(manifest, provider);
                 var generation = new PluginGeneration(
-                    number, manifest, assembly, provider, hostServices, stopping, tools, channels, webhook,
+                    number, manifest, assembly, provider, hostServices, pluginTime, stopping, tools, channels, webhook,
                     assembly.Warnings, watch.Elapsed.TotalMilliseconds);
                 return generation;
             }
         }
         catch (Exception ex)
         {
-            // Undo everything; the caller verifies nothing here because a failed plugin is not
-            // reloaded in place by itself, and a leak would show on the next attempt's numbers.
-            provider?.Dispose();
-            if (hostServices is not null)
-            {
-                hostServices.DisposeMembersAsync().AsTask().GetAwaiter().GetResult();
-            }
-
-            stopping.Dispose();
-            _ = assembly.Unload();
             // No inner exception: it may be of a plugin type, and the reason is kept as long as the slot.
-            throw ex as PluginLoadException ?? new PluginLoadException(Describe(ex));
+            var reason = ex is PluginLoadException ? ex.Message : Describe(ex);
+            var unloaded = Discard(manifest.Id, assembly, provider, hostServices, pluginTime, stopping);
+            throw new PluginLoadException(reason) { LoadContext = unloaded };
+        }
+    }
+
+    /// <summary>Channel ids: lowercase, digits, '_' and '-', at most 64, nothing after the last character.</summary>
+    public static bool IsValidChannelId(string? id) => !string.IsNullOrEmpty(id) && ChannelIdPattern().IsMatch(id);
+
+    /// <summary>
+    /// Undoes a failed activation the way a shutdown would, in order: the plugin may already have
+    /// hooked the host (timers, token callbacks, events) in its startup or constructors. Each wait is
+    /// bounded by the stop timeout so a plugin cannot hang the enable that failed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WeakReference Discard(
+        string pluginId, IPluginAssembly assembly, ServiceProvider? provider, PluginServices? hostServices, PluginTimeProvider pluginTime, CancellationTokenSource stopping)
+    {
+        Wait(PluginTeardown.CancelAsync(stopping, pluginId, _logger), pluginId, "its stopping callbacks");
+        Wait(pluginTime.DisposeTimersAsync().AsTask(), pluginId, "its timers");
+        if (provider is not null)
+        {
+            Wait(PluginTeardown.DisposeContainerAsync(provider, assembly.EnterContextualReflection, pluginId, _logger), pluginId, "disposing its services");
+        }
+
+        if (hostServices is not null)
+        {
+            Wait(PluginTeardown.DisposeHostServicesAsync(hostServices, pluginId, _logger), pluginId, "disposing its host services");
+        }
+
+        stopping.Dispose();
+        return assembly.Unload();
+    }
+
+    private void Wait(Task task, string pluginId, string what)
+    {
+        // The teardown helpers catch and log their own failures.
+        if (!task.Wait(options.StopTimeout))
+        {
+            _logger.LogWarning("plugin {PluginId}: {What} did not finish within {Timeout} after a failed activation; unloading anyway", pluginId, what, options.StopTimeout);
         }
     }
 
@@ -264,7 +298,7 @@ internal sealed partial class PluginActivator(
                 throw new PluginLoadException($"a channel's Id or Capabilities threw {Describe(ex)}");
             }
 
-            if (string.IsNullOrEmpty(id) || !ChannelIdPattern().IsMatch(id))
+            if (!IsValidChannelId(id))
             {
                 throw new PluginLoadException($"channel id '{id}' must match ^[a-z0-9][a-z0-9_-]{{0,63}}$");
             }
@@ -306,6 +340,6 @@ internal sealed partial class PluginActivator(
         return $"{ex.GetType().FullName}: {ex.Message}";
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex ChannelIdPattern();
 }

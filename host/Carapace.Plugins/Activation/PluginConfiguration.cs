@@ -12,17 +12,33 @@ namespace Carapace.Plugins.Activation;
 internal static class PluginConfiguration
 {
     /// <summary>
-    /// Copies the plugin's section into a configuration root the plugin owns. Handing out the host's
-    /// live section would let a plugin hang reload-token callbacks on the host's configuration root
-    /// (rule 5); config changes reach a plugin through a reload instead.
+    /// Keys under <c>plugins:&lt;id&gt;</c> that belong to the host, not to the plugin: the enable
+    /// switch and the operator's grants. They are neither validated against the plugin's
+    /// <c>configSchema</c> (a schema with <c>additionalProperties: false</c> would refuse them) nor
+    /// shown to the plugin.
+    /// </summary>
+    public static IReadOnlyList<string> HostOnlyKeys { get; } = ["enabled", "grants"];
+
+    /// <summary>
+    /// Copies the plugin's section, minus <see cref="HostOnlyKeys"/>, into a configuration root the
+    /// plugin owns. Handing out the host's live section would let a plugin hang reload-token callbacks
+    /// on the host's configuration root (rule 5); config changes reach a plugin through a reload instead.
     /// </summary>
     public static IConfigurationRoot Snapshot(IConfiguration hostConfiguration, string pluginId)
     {
         var section = hostConfiguration.GetSection($"plugins:{pluginId}");
         var values = section.AsEnumerable(makePathsRelative: true)
-            .Where(kv => kv.Value is not null && kv.Key.Length > 0)
+            .Where(kv => kv.Value is not null && kv.Key.Length > 0 && !IsHostOnly(kv.Key))
             .ToList();
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+
+    private static bool IsHostOnly(string relativeKey)
+    {
+        var separator = relativeKey.IndexOf(ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
+        var top = separator < 0 ? relativeKey : relativeKey[..separator];
+        // Configuration keys are case-insensitive.
+        return HostOnlyKeys.Contains(top, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>

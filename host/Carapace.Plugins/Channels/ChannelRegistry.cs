@@ -94,6 +94,8 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
             return new ChannelSendResult(ChannelResultCodes.ChannelNotFound, channelId, null, $"no active channel '{channelId}'");
         }
 
+        var release = true;
+        CancellationTokenSource? cts = null;
         try
         {
             if (!generation.Channels.TryGetValue(channelId, out var entry))
@@ -106,19 +108,26 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
                 return new ChannelSendResult(ChannelResultCodes.NotOutbound, channelId, slot.Id, $"channel '{channelId}' cannot send messages");
             }
 
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, generation.Stopping);
+            cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, generation.Stopping);
             cts.CancelAfter(options.ToolTimeout);
+            Task? task = null;
             try
             {
-                var task = Start(generation, () => entry.Channel.SendAsync(message, cts.Token));
+                task = Start(generation, () => entry.Channel.SendAsync(message, cts.Token));
                 await task.WaitAsync(cts.Token);
                 return new ChannelSendResult(ChannelResultCodes.Ok, channelId, slot.Id, null);
             }
             catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                release = !HoldUntilDone(generation, task, cts);
                 var error = $"channel '{channelId}' did not send within {options.ToolTimeout.TotalSeconds:0.###} s";
                 slot.RecordError(error);
                 return new ChannelSendResult(ChannelResultCodes.ChannelTimeout, channelId, slot.Id, error);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                release = !HoldUntilDone(generation, task, cts);
+                throw;
             }
             catch (Exception ex)
             {
@@ -130,7 +139,11 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
         }
         finally
         {
-            generation.Exit();
+            if (release)
+            {
+                cts?.Dispose();
+                generation.Exit();
+            }
         }
     }
 
@@ -142,6 +155,8 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
             return new WebhookDispatchResult(ChannelResultCodes.WebhookNotFound, pluginId, null, $"no active plugin '{pluginId}'");
         }
 
+        var release = true;
+        CancellationTokenSource? cts = null;
         try
         {
             if (generation.Webhook is not { } receiver)
@@ -149,20 +164,28 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
                 return new WebhookDispatchResult(ChannelResultCodes.WebhookNotFound, pluginId, null, $"plugin '{pluginId}' does not accept webhooks");
             }
 
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, generation.Stopping);
+            cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, generation.Stopping);
             cts.CancelAfter(options.ToolTimeout);
+            Task<WebhookResponse>? task = null;
             try
             {
-                var response = await Start(generation, () => receiver.HandleAsync(request, cts.Token)).WaitAsync(cts.Token);
+                task = Start(generation, () => receiver.HandleAsync(request, cts.Token));
+                var response = await task.WaitAsync(cts.Token);
                 return response is null
                     ? new WebhookDispatchResult(ChannelResultCodes.WebhookFailed, pluginId, null, "the receiver returned no response")
                     : new WebhookDispatchResult(ChannelResultCodes.Ok, pluginId, Copy(response), null);
             }
             catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                release = !HoldUntilDone(generation, task, cts);
                 var error = $"webhook receiver of plugin '{pluginId}' did not answer within {options.ToolTimeout.TotalSeconds:0.###} s";
                 slot.RecordError(error);
                 return new WebhookDispatchResult(ChannelResultCodes.WebhookTimeout, pluginId, null, error);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                release = !HoldUntilDone(generation, task, cts);
+                throw;
             }
             catch (Exception ex)
             {
@@ -174,8 +197,29 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
         }
         finally
         {
-            generation.Exit();
+            if (release)
+            {
+                cts?.Dispose();
+                generation.Exit();
+            }
         }
+    }
+
+    /// <summary>
+    /// The caller stops waiting, the plugin may not have: if its task is still running, the lease
+    /// (and the token source the plugin holds) pass to a continuation that releases them when the
+    /// plugin's code really returns, so an unload cannot overlap it.
+    /// </summary>
+    /// <returns>True when the hold was handed over (the caller must not release it).</returns>
+    private static bool HoldUntilDone(PluginGeneration generation, Task? pluginWork, CancellationTokenSource cts)
+    {
+        if (pluginWork is null || pluginWork.IsCompleted)
+        {
+            return false;
+        }
+
+        generation.ExitWhenDone(pluginWork, cts);
+        return true;
     }
 
     public ChannelCapabilities? GetCapabilities(string channelId) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Carapace.Abstractions.Channels;
 using Carapace.Plugins.Runtime;
 using Carapace.Plugins.Services;
@@ -143,15 +144,23 @@ internal sealed class ChannelSupervisor
             }
 
             var delay = Backoff(consecutive);
+            // The timer exists before anyone hears of the restart: a test clock advanced on the event
+            // must not race the delay's creation.
+            var wait = Task.Delay(delay, _time, stop);
             SetState(ChannelRunState.Restarting);
             _logger.LogWarning("channel {ChannelId} of plugin {PluginId} crashed ({Error}); restart {Attempt} in {Delay}", ChannelId, _pluginId, crash, consecutive, delay);
             _observer.OnEvent(new PluginLifecycleEvent(_pluginId, PluginLifecycleEventKind.ChannelRestarted, crash)
             {
-                Data = new Dictionary<string, string> { ["channel"] = ChannelId, ["attempt"] = consecutive.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                Data = new Dictionary<string, string>
+                {
+                    ["channel"] = ChannelId,
+                    ["attempt"] = consecutive.ToString(CultureInfo.InvariantCulture),
+                    ["delayMs"] = delay.TotalMilliseconds.ToString(CultureInfo.InvariantCulture),
+                },
             });
             try
             {
-                await Task.Delay(delay, _time, stop);
+                await wait;
             }
             catch (OperationCanceledException)
             {

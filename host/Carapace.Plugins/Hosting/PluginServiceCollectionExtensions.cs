@@ -48,7 +48,8 @@ internal static class PluginServiceCollectionExtensions
             sp.GetRequiredService<IPluginServicesFactory>(),
             configuration,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            options));
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton(sp => new MessageRouter(

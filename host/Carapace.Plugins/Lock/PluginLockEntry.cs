@@ -126,9 +126,9 @@ internal sealed partial record PluginLockEntry
         }
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,31}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex("^[0-9A-Za-z.+-]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9A-Za-z.+-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex VersionPattern();
 }

@@ -1,4 +1,5 @@
 using Carapace.Abstractions.Webhooks;
+using Carapace.Plugins.Activation;
 using Carapace.Plugins.Channels;
 using Carapace.Plugins.Loading;
 using Carapace.Plugins.Manifest;
@@ -22,6 +23,7 @@ internal sealed class PluginGeneration
     private IPluginAssembly? _assembly;
     private ServiceProvider? _provider;
     private PluginServices? _hostServices;
+    private PluginTimeProvider? _time;
 
     public PluginGeneration(
         int number,
@@ -29,6 +31,7 @@ internal sealed class PluginGeneration
         IPluginAssembly assembly,
         ServiceProvider provider,
         PluginServices hostServices,
+        PluginTimeProvider time,
         CancellationTokenSource stopping,
         IReadOnlyDictionary<string, ToolEntry> tools,
         IReadOnlyDictionary<string, ChannelEntry> channels,
@@ -41,6 +44,7 @@ internal sealed class PluginGeneration
         _assembly = assembly;
         _provider = provider;
         _hostServices = hostServices;
+        _time = time;
         _stopping = stopping;
         Stopping = stopping.Token;
         Tools = tools;
@@ -66,6 +70,25 @@ internal sealed class PluginGeneration
 
     public void Exit() => _gate.Exit();
 
+    /// <summary>
+    /// For a call whose caller has been answered (timeout, cancellation) while the plugin's code still
+    /// runs: the lease is released, and <paramref name="callResources"/> disposed, only when
+    /// <paramref name="pluginWork"/> really ends, so an unload never overlaps plugin code. The unload
+    /// waits for it for the drain timeout, cancels, and waits the stop timeout more.
+    /// </summary>
+    public void ExitWhenDone(Task pluginWork, IDisposable callResources) =>
+        _ = pluginWork.ContinueWith(
+            static (_, state) =>
+            {
+                var (generation, resources) = ((PluginGeneration, IDisposable))state!;
+                resources.Dispose();
+                generation.Exit();
+            },
+            (this, callResources),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
     /// <summary>Rule 9: plugin code runs with contextual reflection pointing at its own context.</summary>
     public IDisposable EnterReflection() => _assembly?.EnterContextualReflection() ?? NoScope.Instance;
 
@@ -78,7 +101,7 @@ internal sealed class PluginGeneration
 
     /// <summary>
     /// Rule 4 then rule 2: refuse new calls, let calls in flight finish (bounded), cancel whatever is
-    /// left, stop channel loops, dispose the container and the host services, drop every plugin
+    /// left, stop channel loops, dispose the plugin's timers, its container and the host services, drop every plugin
     /// reference, unload. Returns the context's weak reference for <see cref="UnloadVerifier"/>.
     /// </summary>
     public async Task<WeakReference> ShutdownAsync(TimeSpan drainTimeout, TimeSpan stopTimeout, ILogger logger)
@@ -89,15 +112,16 @@ internal sealed class PluginGeneration
             logger.LogWarning("plugin {PluginId}: {Count} call(s) still running after {Timeout}; cancelling them", Manifest.Id, _gate.InFlight, drainTimeout);
         }
 
-        await _stopping.CancelAsync();
+        await PluginTeardown.CancelAsync(_stopping, Manifest.Id, logger);
         await StopChannelsAsync(stopTimeout);
         if (!await Completes(drained, stopTimeout))
         {
             logger.LogWarning("plugin {PluginId}: {Count} call(s) ignored cancellation; unloading anyway (the unload may not complete)", Manifest.Id, _gate.InFlight);
         }
 
+        await DisposeTimersAsync(stopTimeout, logger);
         await DisposeProviderAsync(logger);
-        await DisposeHostServicesAsync();
+        await DisposeHostServicesAsync(logger);
 
         Tools = new Dictionary<string, ToolEntry>();
         Channels = new Dictionary<string, ChannelEntry>();
@@ -110,37 +134,33 @@ internal sealed class PluginGeneration
     }
 
     // Separate methods so that no local of ShutdownAsync's state machine holds the container.
+    private async Task DisposeTimersAsync(TimeSpan timeout, ILogger logger)
+    {
+        var time = _time;
+        _time = null;
+        if (time is not null && !await Completes(time.DisposeTimersAsync().AsTask(), timeout))
+        {
+            logger.LogWarning("plugin {PluginId}: a timer callback was still running after {Timeout}", Manifest.Id, timeout);
+        }
+    }
+
     private async Task DisposeProviderAsync(ILogger logger)
     {
         var provider = _provider;
         _provider = null;
-        if (provider is null)
+        if (provider is not null)
         {
-            return;
+            await PluginTeardown.DisposeContainerAsync(provider, EnterReflection, Manifest.Id, logger);
         }
-
-        try
-        {
-            using (EnterReflection())
-            {
-                await provider.DisposeAsync();
-            }
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning("plugin {PluginId}: disposing its services failed: {Error}", Manifest.Id, $"{ex.GetType().FullName}: {ex.Message}");
-        }
-
-        provider = null;
     }
 
-    private async Task DisposeHostServicesAsync()
+    private async Task DisposeHostServicesAsync(ILogger logger)
     {
         var services = _hostServices;
         _hostServices = null;
         if (services is not null)
         {
-            await services.DisposeMembersAsync();
+            await PluginTeardown.DisposeHostServicesAsync(services, Manifest.Id, logger);
         }
     }
 

@@ -16,7 +16,7 @@ namespace Carapace.Plugins.Runtime;
 /// <param name="Kinds">channel and/or tool.</param>
 /// <param name="Capabilities">Requested capabilities.</param>
 /// <param name="LoadMs">Load + activation time of the current (or last) generation.</param>
-/// <param name="UnloadMs">Time of the last unload, including drain and verification.</param>
+/// <param name="UnloadMs">Time of the last unload (<paramref name="Unload"/>), including drain and verification.</param>
 /// <param name="ErrorCount">Load failures, tool failures and timeouts, channel crashes.</param>
 /// <param name="LastError">The most recent of those, as text.</param>
 /// <param name="Warnings">Non-fatal findings (e.g. a harmless copy of a shared assembly).</param>
@@ -25,6 +25,7 @@ namespace Carapace.Plugins.Runtime;
 /// <param name="Generation">How many times the plugin has been activated.</param>
 /// <param name="InFlight">Calls running now.</param>
 /// <param name="ActivatedAt">When the active generation started.</param>
+/// <param name="Unload">The last verified unload (see <see cref="PluginSlot.LastUnload"/>); null after an enable.</param>
 /// <param name="Managed">Lock-file facts and signature state of a managed or linked plugin; null otherwise.</param>
 internal sealed record PluginInfo(
     string Id,
@@ -46,6 +47,7 @@ internal sealed record PluginInfo(
     int Generation,
     int InFlight,
     DateTimeOffset? ActivatedAt,
+    Loading.UnloadVerification? Unload,
     ManagedPluginInfo? Managed = null);
 
 /// <summary>Outcome codes of enable/disable/reload.</summary>
@@ -57,6 +59,7 @@ internal static class PluginOperationCodes
     public const string Leaked = "plugin_leaked";
     public const string DisabledGlobally = "plugins_disabled";
     public const string IdConflict = "plugin_id_conflict";
+    public const string Disabled = "plugin_disabled";
 }
 
 /// <summary>Result of enable/disable/reload: a stable code, a message, and the plugin afterwards.</summary>

@@ -124,6 +124,27 @@ internal sealed partial class PluginRuntime
                 return Ok(slot, $"installed, not active: {disabledBecause}");
             }
 
+            // The early conflict check above was advisory; claiming is the atomic step (another plugin may
+            // have claimed a name since). The lock is already committed, so a lost race is reported, not undone.
+            var claimConflict = _registrations.TryClaim(slot, next.Tools.Keys.ToList(), next.Channels.Keys.ToList());
+            if (claimConflict is not null)
+            {
+                var discarded = await RetireAsync(slot, next, stopChannelsFirst: false);
+                next = null;
+                await OffTheStack();
+                var previousServes = slot.Current is not null;
+                Verify(slot, discarded, previousServes ? PluginState.Active : PluginState.Failed, previousServes ? null : claimConflict, silentOnSuccess: true);
+                if (!previousServes && slot.State != PluginState.Leaked)
+                {
+                    Fail(slot, claimConflict);
+                }
+
+                slot.RecordError(claimConflict);
+                return new PluginOperationResult(PluginOperationCodes.Failed, previousServes
+                    ? $"installed, but not activated ({claimConflict}); the previous version keeps serving until the conflict is resolved and the plugin reloaded"
+                    : $"installed, but not activated: {claimConflict}", Describe(slot));
+            }
+
             var loadMs = watch.Elapsed.TotalMilliseconds;
             var version = next.Manifest.Version;
             if (slot.Current is null)

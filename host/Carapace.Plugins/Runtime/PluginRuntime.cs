@@ -26,6 +26,7 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
     private readonly PluginActivator _activator;
     private readonly ToolRegistry _tools;
     private readonly ChannelRegistry _channels;
+    private readonly PluginRegistrations _registrations;
     private readonly MessageRouter _router;
     private readonly PluginRuntimeOptions _options;
     private readonly IConfiguration _configuration;
@@ -55,6 +56,7 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
         _activator = activator;
         _tools = tools;
         _channels = channels;
+        _registrations = new PluginRegistrations(tools, channels);
         _router = router;
         _options = options;
         _configuration = configuration;
@@ -256,6 +258,13 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
                     return new PluginOperationResult(PluginOperationCodes.DisabledGlobally, "plugins:enabled is false", Describe(slot));
                 }
 
+                if (slot.State == PluginState.Disabled)
+                {
+                    // A reload must not undo the operator's (or the configuration's) decision.
+                    return new PluginOperationResult(PluginOperationCodes.Disabled,
+                        $"plugin '{slot.Id}' is disabled ({slot.Reason}); enable it instead (cara plugins enable {slot.Id})", Describe(slot));
+                }
+
                 var ok = await ActivateAsync(slot, fromConfig: false);
                 return ok ? Ok(slot, "loaded") : new PluginOperationResult(PluginOperationCodes.Failed, slot.Reason ?? "failed", Describe(slot));
             }
@@ -270,7 +279,7 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
                 return new PluginOperationResult(PluginOperationCodes.Failed, $"reload failed, previous version still active: {error}", Describe(slot));
             }
 
-            var conflict = _tools.FindConflict(slot, next.Tools.Keys) ?? _channels.FindConflict(slot, next.Channels.Keys);
+            var conflict = _registrations.TryClaim(slot, next.Tools.Keys.ToList(), next.Channels.Keys.ToList());
             if (conflict is not null)
             {
                 var unload = await RetireAsync(slot, next, stopChannelsFirst: false);
@@ -342,8 +351,8 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
             {
                 slot.Manifest = manifest ?? slot.Manifest;
                 slot.SetState(PluginState.Disabled, flag is null
-                    ? $"not enabled by default; set plugins:{slot.Id}:enabled: true"
-                    : $"plugins:{slot.Id}:enabled is {flag}");
+                    ? $"not enabled by default; set plugins.{slot.Id}.enabled: true"
+                    : $"disabled by configuration (plugins.{slot.Id}.enabled: {flag})");
                 return false;
             }
         }
@@ -357,7 +366,7 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
             return false;
         }
 
-        var conflict = _tools.FindConflict(slot, generation.Tools.Keys) ?? _channels.FindConflict(slot, generation.Channels.Keys);
+        var conflict = _registrations.TryClaim(slot, generation.Tools.Keys.ToList(), generation.Channels.Keys.ToList());
         if (conflict is not null)
         {
             var unload = await RetireAsync(slot, generation, stopChannelsFirst: false);
@@ -376,14 +385,16 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Registers a built generation of a slot that has none, starts its channels and publishes it as active.</summary>
+    /// <summary>
+    /// Publishes a built generation of a slot that has none as active and starts its channels. The
+    /// caller has already claimed its tool names and channel ids (<see cref="PluginRegistrations.TryClaim"/>).
+    /// </summary>
     private void GoLive(PluginSlot slot, PluginGeneration generation, double loadMs)
     {
-        _tools.Register(slot, generation.Tools.Keys.ToList());
-        _channels.Register(slot, generation.Channels.Keys.ToList());
         _ = slot.Swap(generation);
         StartChannels(slot, generation);
         slot.LoadMs = loadMs;
+        slot.RecordUnload(null);
         slot.Warnings = generation.Warnings;
         slot.SetState(PluginState.Active);
         foreach (var warning in generation.Warnings)
@@ -427,6 +438,8 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
         }
 
         slot.Manifest = manifest;
+        string error;
+        WeakReference? unloaded = null;
         try
         {
             var generation = _activator.Activate(manifest, slot.GenerationCount + 1);
@@ -435,12 +448,17 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
         }
         catch (PluginLoadException ex)
         {
-            return (null, ex.Message);
+            error = ex.Message;
+            unloaded = ex.LoadContext;
         }
         catch (Exception ex)
         {
-            return (null, $"unexpected error while loading: {PluginActivator.Describe(ex)}");
+            error = $"unexpected error while loading: {PluginActivator.Describe(ex)}";
         }
+
+        // Verified outside the catch blocks: while one runs, the runtime still tracks the exceptions
+        // being handled, and the plugin's own exception (whose stack trace pins its context) among them.
+        return (null, unloaded is null ? error : VerifyFailedActivation(slot, unloaded, error));
     }
 
     // Not async: no state machine of StartAsync keeps a generation.
@@ -476,14 +494,12 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// Installs <paramref name="next"/>, moves the registrations, stops the old channel loops before
-    /// the new ones start (two loops must never read the same source), then retires the old
-    /// generation. Returns only a weak reference: this frame must not keep the old generation alive.
+    /// Installs <paramref name="next"/> (whose names the caller has claimed), stops the old channel
+    /// loops before the new ones start (two loops must never read the same source), then retires the
+    /// old generation. Returns only a weak reference: this frame must not keep the old generation alive.
     /// </summary>
     private async Task<WeakReference?> SwapAsync(PluginSlot slot, PluginGeneration next)
     {
-        _tools.Register(slot, next.Tools.Keys.ToList());
-        _channels.Register(slot, next.Channels.Keys.ToList());
         var old = slot.Swap(next);
         slot.Warnings = next.Warnings;
         if (old is not null)
@@ -514,8 +530,7 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
 
     private async Task<WeakReference?> DetachAsync(PluginSlot slot)
     {
-        _tools.Unregister(slot);
-        _channels.Unregister(slot);
+        _registrations.Release(slot);
         var old = slot.Swap(null);
         if (old is null)
         {
@@ -564,10 +579,19 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
 
         var result = UnloadVerifier.Verify(weak, _options.UnloadGcIterations);
         var total = watch?.Elapsed.TotalMilliseconds ?? result.Milliseconds;
+        slot.RecordUnload(result with { Milliseconds = total });
         if (result.Collected)
         {
-            slot.UnloadMs = total;
-            slot.SetState(target, reason);
+            if (slot.HasLeaked && slot.Current is null)
+            {
+                // This generation went away, an earlier one did not: still no reload in place.
+                slot.SetState(PluginState.Leaked, EarlierLeak);
+            }
+            else
+            {
+                slot.SetState(target, reason);
+            }
+
             if (!silentOnSuccess)
             {
                 _logger.LogInformation("plugin {PluginId} unloaded in {UnloadMs:0.0} ms ({Iterations} GC)", slot.Id, total, result.GcIterations);
@@ -580,8 +604,7 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
             return true;
         }
 
-        var message = $"the load context is still alive after {result.GcIterations} full GCs: something outside the plugin " +
-                      "still references it (an event subscription, a timer, a static cache); restart the host to reclaim it";
+        var message = LeakMessage(result.GcIterations);
         slot.HasLeaked = true;
         slot.RecordError(message);
         if (slot.Current is null)
@@ -593,6 +616,36 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
         _observer.OnEvent(new PluginLifecycleEvent(slot.Id, PluginLifecycleEventKind.Leaked, message, total));
         return false;
     }
+
+    /// <summary>
+    /// A failed activation has already unloaded what it loaded, but the plugin's code may have run (a
+    /// startup that hooked a process event and then threw), so the unload is verified like any other
+    /// (rule 10). A leak marks the slot: it is not loaded again in place, and every retry would leak
+    /// one more context.
+    /// </summary>
+    /// <returns>The reason to report: the failure, plus the leak if there was one.</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private string VerifyFailedActivation(PluginSlot slot, WeakReference context, string reason)
+    {
+        var result = UnloadVerifier.Verify(context, _options.UnloadGcIterations);
+        slot.RecordUnload(result);
+        if (result.Collected)
+        {
+            return reason;
+        }
+
+        slot.HasLeaked = true;
+        var message = $"{reason}; then {LeakMessage(result.GcIterations)}";
+        _logger.LogError("plugin {PluginId} leaked after a failed activation: {Reason}", slot.Id, message);
+        _observer.OnEvent(new PluginLifecycleEvent(slot.Id, PluginLifecycleEventKind.Leaked, message, result.Milliseconds));
+        return message;
+    }
+
+    private const string EarlierLeak = "an earlier load of this plugin leaked its load context; restart the host before loading it again";
+
+    private static string LeakMessage(int gcIterations) =>
+        $"the load context is still alive after {gcIterations} full GCs: something outside the plugin " +
+        "still references it (an event subscription, a timer, a static cache); restart the host to reclaim it";
 
     private async Task FaultAsync(PluginSlot slot)
     {
@@ -633,7 +686,7 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
     private void Fail(PluginSlot slot, string reason)
     {
         slot.RecordError(reason);
-        slot.SetState(PluginState.Failed, reason);
+        slot.SetState(slot.HasLeaked && slot.Current is null ? PluginState.Leaked : PluginState.Failed, reason);
         _logger.LogError("plugin {PluginId} failed: {Reason}", slot.Id, reason);
         _observer.OnEvent(new PluginLifecycleEvent(slot.Id, PluginLifecycleEventKind.Failed, reason)
         {
@@ -679,6 +732,7 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
             slot.GenerationCount,
             current?.InFlight ?? 0,
             current?.ActivatedAt,
+            slot.LastUnload,
             DescribeManaged(slot));
     }
 

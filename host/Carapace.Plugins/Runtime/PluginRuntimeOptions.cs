@@ -58,6 +58,7 @@ internal sealed class PluginRuntimeOptions
     /// deactivated as <c>faulted</c>; 0 disables the rule.</summary>
     public int FaultAfter { get; set; }
 
+    /// <exception cref="PluginOptionsException">A setting has an unusable value.</exception>
     public static PluginRuntimeOptions FromConfiguration(IConfiguration configuration, string? bundledDirectory = null)
     {
         var plugins = configuration.GetSection("plugins");
@@ -106,7 +107,7 @@ internal sealed class PluginRuntimeOptions
 
         return bool.TryParse(text, out var value)
             ? value
-            : throw new InvalidOperationException($"plugins:{key} must be true or false, not '{text}'");
+            : throw new PluginOptionsException($"plugins.{key}", $"must be true or false, not '{text}'");
     }
 
     private static int Int(IConfiguration section, string key, int fallback, int min)
@@ -119,7 +120,7 @@ internal sealed class PluginRuntimeOptions
 
         return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min
             ? value
-            : throw new InvalidOperationException($"plugins:runtime:{key} must be an integer >= {min}, not '{text}'");
+            : throw new PluginOptionsException($"plugins.runtime.{key}", $"must be an integer >= {min}, not '{text}'");
     }
 
     private static TimeSpan Seconds(IConfiguration section, string key, TimeSpan fallback)
@@ -132,7 +133,7 @@ internal sealed class PluginRuntimeOptions
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && value <= 86400
             ? TimeSpan.FromSeconds(value)
-            : throw new InvalidOperationException($"plugins:runtime:{key} must be a number of seconds in (0, 86400], not '{text}'");
+            : throw new PluginOptionsException($"plugins.runtime.{key}", $"must be a number of seconds in (0, 86400], not '{text}'");
     }
 
     private static TimeSpan Millis(IConfiguration section, string key, TimeSpan fallback)
@@ -145,6 +146,6 @@ internal sealed class PluginRuntimeOptions
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 && value <= 3_600_000
             ? TimeSpan.FromMilliseconds(value)
-            : throw new InvalidOperationException($"plugins:runtime:{key} must be a number of milliseconds in [0, 3600000], not '{text}'");
+            : throw new PluginOptionsException($"plugins.runtime.{key}", $"must be a number of milliseconds in [0, 3600000], not '{text}'");
     }
 }

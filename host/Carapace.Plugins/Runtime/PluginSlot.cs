@@ -1,4 +1,5 @@
 using Carapace.Plugins.Lock;
+using Carapace.Plugins.Loading;
 using Carapace.Plugins.Manifest;
 using Carapace.Plugins.Signing;
 
@@ -26,7 +27,16 @@ internal sealed class PluginSlot(string id, string directory, PluginSource sourc
     public PluginState State { get; private set; } = PluginState.Discovered;
     public string? Reason { get; private set; }
     public double? LoadMs { get; set; }
-    public double? UnloadMs { get; set; }
+
+    /// <summary>
+    /// The last verified unload of this plugin's code: of the generation that was disabled, faulted,
+    /// stopped or retired by a reload, or of a failed activation. Null once a new generation is
+    /// activated by an enable (it would describe code that no longer runs).
+    /// </summary>
+    public UnloadVerification? LastUnload { get; private set; }
+
+    /// <summary>Milliseconds of <see cref="LastUnload"/> (drain, dispose and verification).</summary>
+    public double? UnloadMs => LastUnload?.Milliseconds;
     public string? LastError { get; private set; }
     public IReadOnlyList<string> Warnings { get; set; } = [];
     public int GenerationCount { get; set; }
@@ -50,6 +60,14 @@ internal sealed class PluginSlot(string id, string directory, PluginSource sourc
         {
             State = state;
             Reason = reason;
+        }
+    }
+
+    public void RecordUnload(UnloadVerification? unload)
+    {
+        lock (_sync)
+        {
+            LastUnload = unload;
         }
     }
 

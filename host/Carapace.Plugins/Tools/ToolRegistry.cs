@@ -165,17 +165,7 @@ internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolReg
                     // The tool has not finished: keep its lease (unload waits for it) and release
                     // it when the tool finally returns. The caller gets its answer now.
                     release = false;
-                    _ = task.ContinueWith(
-                        static (_, state) =>
-                        {
-                            var (g, c) = ((PluginGeneration, CancellationTokenSource))state!;
-                            c.Dispose();
-                            g.Exit();
-                        },
-                        (generation, cts),
-                        CancellationToken.None,
-                        TaskContinuationOptions.ExecuteSynchronously,
-                        TaskScheduler.Default);
+                    generation.ExitWhenDone(task, cts);
                 }
 
                 if (cancellationToken.IsCancellationRequested)

@@ -17,6 +17,8 @@ public sealed class ToolDefinitionTests
     [InlineData("files-read")]
     [InlineData("files read")]
     [InlineData("ä")]
+    [InlineData("echo\n")]
+    [InlineData("echo\r\n")]
     public void Invalid_names_are_rejected(string name) =>
         Assert.Throws<ArgumentException>(() => ToolDefinition.Create(name, "d", "{}"));
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Text.Json;
 using Carapace.Cli.Tests.Infrastructure;
 using Carapace.Testing;
 
@@ -9,12 +9,17 @@ public sealed class PluginCommandsProcessTests
 {
     private const string Token = "plugin-cli-token";
 
-    private static async Task<(RunningGateway Gateway, string Root)> StartAsync(TempDirectory dir, params string[] extraArgs)
+    private static Task<(RunningGateway Gateway, string Root)> StartAsync(TempDirectory dir, params string[] extraArgs) =>
+        StartWithConfigAsync(dir, string.Empty, extraArgs);
+
+    /// <param name="extraYaml">More configuration; a <c>plugins:</c> block in it is merged into the base one.</param>
+    private static async Task<(RunningGateway Gateway, string Root)> StartWithConfigAsync(TempDirectory dir, string extraYaml, params string[] extraArgs)
     {
         var root = Directory.CreateDirectory(Path.Combine(dir.Path, "files-root")).FullName;
         await File.WriteAllTextAsync(Path.Combine(root, "note.txt"), "hello from the files tool");
         var config = Path.Combine(dir.Path, "carapace.yaml");
-        await File.WriteAllTextAsync(config, $"plugins:\n  files:\n    roots: [\"{root}\"]\nchannels:\n  console:\n    tools: [files_read]\n");
+        var plugins = extraYaml.StartsWith("plugins:\n", StringComparison.Ordinal) ? extraYaml["plugins:\n".Length..] : string.Empty;
+        await File.WriteAllTextAsync(config, $"plugins:\n  files:\n    roots: [\"{root}\"]\n{plugins}channels:\n  console:\n    tools: [files_read]\n");
         var gateway = await RunningGateway.StartAsync(new Dictionary<string, string?>
         {
             ["CARAPACE_GATEWAY_TOKEN"] = Token,
@@ -35,8 +40,8 @@ public sealed class PluginCommandsProcessTests
         Assert.Matches(@"files\s+active", list.Stdout);
         Assert.Matches(@"console\s+disabled", list.Stdout);
 
-        var strict = await gateway.CaraAsync(Token, "plugins", "status", "--strict");
-        Assert.True(strict.ExitCode == 0, strict.ToString());
+        var strictOne = await gateway.CaraAsync(Token, "plugins", "status", "files", "--strict");
+        Assert.True(strictOne.ExitCode == 0, strictOne.ToString());
 
         var tools = await gateway.CaraAsync(Token, "tools", "list");
         Assert.Contains("files_read", tools.Stdout, StringComparison.Ordinal);
@@ -55,8 +60,8 @@ public sealed class PluginCommandsProcessTests
         var disable = await gateway.CaraAsync(Token, "plugins", "disable", "files");
         Assert.True(disable.ExitCode == 0, disable.ToString());
         var status = await gateway.CaraAsync(Token, "plugins", "status", "files");
-        Assert.Matches(@"files\s+disabled", status.Stdout);
-        Assert.Contains("unload", status.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"files\s+disabled\s+\S+\s+disabled by the operator", status.Stdout);
+        Assert.Matches(@"unload:\s+verified, [0-9.]+ ms, \d+ GC", status.Stdout);
         Assert.Equal(0, (await gateway.CaraAsync(Token, "plugins", "enable", "files")).ExitCode);
         Assert.Equal(0, (await gateway.CaraAsync(Token, "plugins", "reload", "files")).ExitCode);
 
@@ -66,6 +71,76 @@ public sealed class PluginCommandsProcessTests
 
         var channels = await gateway.CaraAsync(Token, "channels", "list");
         Assert.Contains("webhook", channels.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Strict_status_fails_naming_every_plugin_that_is_not_active_and_why()
+    {
+        using var dir = new TempDirectory();
+        // A webhook secret shorter than its configSchema allows fails that plugin; console is off by default.
+        var (gateway, _) = await StartWithConfigAsync(dir, "plugins:\n  webhook:\n    endpoints:\n      ci:\n        secret: short\n");
+        await using var _gateway = gateway;
+
+        var strict = await gateway.CaraAsync(Token, "plugins", "status", "--strict");
+
+        Assert.True(strict.ExitCode == 1, strict.ToString());
+        Assert.Contains("cara: --strict: plugin console is disabled (not enabled by default; set plugins.console.enabled: true)", strict.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"cara: --strict: plugin webhook is failed \(configuration plugins:webhook does not satisfy the manifest's configSchema: /endpoints/ci/secret", strict.Stderr);
+        Assert.DoesNotContain("plugin files is", strict.Stderr, StringComparison.Ordinal);
+        // The table is still printed on stdout.
+        Assert.Matches(@"files\s+active", strict.Stdout);
+
+        var onlyFiles = await gateway.CaraAsync(Token, "plugins", "status", "files", "--strict");
+        Assert.Equal(0, onlyFiles.ExitCode);
+        Assert.Equal(0, (await gateway.CaraAsync(Token, "plugins", "disable", "files")).ExitCode);
+        var operatorDisabled = await gateway.CaraAsync(Token, "plugins", "status", "files", "--strict");
+        Assert.Equal(1, operatorDisabled.ExitCode);
+        Assert.Contains("cara: --strict: plugin files is disabled (disabled by the operator)", operatorDisabled.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Strict_status_passes_when_every_plugin_is_active_and_json_output_parses()
+    {
+        using var dir = new TempDirectory();
+        var (gateway, _) = await StartWithConfigAsync(dir, "plugins:\n  console:\n    enabled: true\n");
+        await using var _gateway = gateway;
+
+        var strict = await gateway.CaraAsync(Token, "plugins", "status", "--strict");
+        Assert.True(strict.ExitCode == 0, strict.ToString());
+        Assert.DoesNotContain("--strict", strict.Stderr, StringComparison.Ordinal);
+
+        var json = await gateway.CaraAsync(Token, "plugins", "status", "--json", "--strict");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var doc = JsonDocument.Parse(json.Stdout);
+        Assert.True(doc.RootElement.GetProperty("pluginsEnabled").GetBoolean());
+        var plugins = doc.RootElement.GetProperty("plugins").EnumerateArray().ToList();
+        Assert.Contains(plugins, p => p.GetProperty("id").GetString() == "files");
+        Assert.All(plugins, p => Assert.Equal("active", p.GetProperty("state").GetString()));
+        Assert.All(plugins, p => Assert.True(p.GetProperty("loadMs").GetDouble() > 0));
+    }
+
+    [Fact]
+    public async Task Channels_send_delivers_through_a_plugin_channel_of_the_real_gateway()
+    {
+        using var dir = new TempDirectory();
+        var fixture = Path.Combine(AppContext.BaseDirectory, "fixtures", "good-channel");
+        Assert.True(File.Exists(Path.Combine(fixture, "plugin.yaml")), "the good-channel fixture must be published next to the tests");
+        var (gateway, _) = await StartWithConfigAsync(dir, $"plugins:\n  load:\n    paths: [\"{fixture}\"]\n");
+        await using var _gateway = gateway;
+
+        var send = await gateway.CaraAsync(Token, "channels", "send", "good-channel", "--to", "c7", "--text", "sent by cara");
+
+        Assert.True(send.ExitCode == 0, send.ToString());
+        Assert.Contains("Sent through good-channel", send.Stdout, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gateway.Port}") };
+        using var sent = JsonDocument.Parse(await http.GetStringAsync("/plugins/good-channel/sent"));
+        var message = Assert.Single(sent.RootElement.EnumerateArray());
+        Assert.Equal("c7", message.GetProperty("conversation").GetString());
+        Assert.Equal("sent by cara", message.GetProperty("text").GetString());
+
+        var unknown = await gateway.CaraAsync(Token, "channels", "send", "nope", "--to", "c", "--text", "t");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("channel_not_found", unknown.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -40,5 +40,19 @@ public sealed class PublishTests
         await run.WaitForExitAsync();
         Assert.Equal(0, run.ExitCode);
         Assert.StartsWith("cara 0.1.0", stdout, StringComparison.Ordinal);
+
+        // The first-party plugins are published with it: plugins/<id>/ with the manifest and its entry assembly.
+        foreach (var (id, entry) in new[]
+                 {
+                     ("console", "Carapace.Channels.Console.dll"), ("webhook", "Carapace.Channels.Webhook.dll"), ("files", "Carapace.Tools.Files.dll"),
+                     ("http-fetch", "Carapace.Tools.HttpFetch.dll"), ("shell", "Carapace.Tools.Shell.dll"),
+                 })
+        {
+            var folder = Path.Combine(output, "plugins", id);
+            Assert.True(File.Exists(Path.Combine(folder, "plugin.yaml")), $"{folder}/plugin.yaml is missing");
+            Assert.Contains($"id: {id}", await File.ReadAllTextAsync(Path.Combine(folder, "plugin.yaml")), StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(folder, entry)), $"{folder}/{entry} is missing");
+            Assert.False(File.Exists(Path.Combine(folder, "Carapace.Abstractions.dll")), $"{id} must not ship the shared ABI");
+        }
     }
 }

@@ -44,6 +44,22 @@ public sealed class StartupFailureTests
     }
 
     [Fact]
+    public async Task Invalid_plugin_runtime_setting_exits_2_naming_the_key_and_its_line()
+    {
+        using var dir = new TempDirectory();
+        var config = Path.Combine(dir.Path, "carapace.yaml");
+        await File.WriteAllTextAsync(config, "plugins:\n  runtime:\n    toolTimeoutSeconds: soon\n");
+
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "start", "--config", config, "--port", "0");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("configuration error:", result.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"carapace\.yaml:3:\d+: plugins\.runtime\.toolTimeoutSeconds: must be a number of seconds in \(0, 86400\], not 'soon'", result.Stderr);
+        Assert.DoesNotContain("unexpected error", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_when_the_gateway_is_down_exits_1_with_the_upstream_message()
     {
         using var dir = new TempDirectory();

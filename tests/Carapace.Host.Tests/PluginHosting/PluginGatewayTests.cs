@@ -21,6 +21,10 @@ public sealed class PluginGatewayTests
             drainTimeoutSeconds: 1
             stopTimeoutSeconds: 1
           webhook:
+            enabled: true
+            # Host-only keys: never validated against the plugin's strict configSchema, never shown to it.
+            grants:
+              http: ["https://hooks.example.com/"]
             endpoints:
               ci:
                 secret: "{WebhookSecret}"
@@ -39,17 +43,77 @@ public sealed class PluginGatewayTests
         await using var gateway = await StartAsync();
         using var client = gateway.Client(Token);
 
-        var plugins = JsonDocument.Parse(await client.GetStringAsync("/control/plugins")).RootElement.GetProperty("plugins")
-            .EnumerateArray().ToDictionary(p => p.GetProperty("id").GetString()!, p => p.GetProperty("state").GetString());
+        var listed = JsonDocument.Parse(await client.GetStringAsync("/control/plugins")).RootElement.GetProperty("plugins").EnumerateArray().ToList();
+        var plugins = listed.ToDictionary(p => p.GetProperty("id").GetString()!, p => p.GetProperty("state").GetString());
         var status = JsonDocument.Parse(await client.GetStringAsync("/control/status")).RootElement;
 
-        Assert.Equal("active", plugins["webhook"]);
+        // The webhook plugin's operator grants (host-only keys) do not trip its strict configSchema.
+        Assert.True(plugins["webhook"] == "active", listed.Single(p => p.GetProperty("id").GetString() == "webhook").GetProperty("reason").GetString());
         Assert.Equal("active", plugins["files"]);
         Assert.Equal("active", plugins["good-tool"]);
         Assert.Equal("disabled", plugins["console"]);
         Assert.Equal(plugins.Count, status.GetProperty("plugins").GetProperty("total").GetInt32());
         Assert.True(status.GetProperty("plugins").GetProperty("active").GetInt32() >= 5);
         await ProblemAssert.IsProblemAsync(await client.GetAsync("/control/plugins/nope"), HttpStatusCode.NotFound, "plugin_not_found");
+    }
+
+    [Fact]
+    public async Task Plugin_detail_shows_state_version_source_capabilities_timings_and_errors()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+
+        var active = await DetailAsync(client, "good-tool");
+        Assert.Equal("good-tool", active.GetProperty("id").GetString());
+        Assert.Equal("active", active.GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, active.GetProperty("reason").ValueKind);
+        Assert.Equal("1.0.0", active.GetProperty("version").GetString());
+        Assert.Equal("bundled", active.GetProperty("source").GetString());
+        Assert.Equal(["tool"], active.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()));
+        Assert.Equal(["echo"], active.GetProperty("tools").EnumerateArray().Select(k => k.GetString()));
+        Assert.True(active.GetProperty("loadMs").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Null, active.GetProperty("unloadMs").ValueKind);
+        Assert.Equal(JsonValueKind.Null, active.GetProperty("unload").ValueKind);
+        Assert.Equal(0, active.GetProperty("errorCount").GetInt32());
+        Assert.Equal(JsonValueKind.Null, active.GetProperty("lastError").ValueKind);
+        Assert.Equal(1, active.GetProperty("generation").GetInt32());
+
+        var webhook = await DetailAsync(client, "webhook");
+        Assert.Equal("active", webhook.GetProperty("state").GetString());
+        var capabilities = webhook.GetProperty("capabilities");
+        Assert.Equal(["https://*"], capabilities.GetProperty("http").EnumerateArray().Select(k => k.GetString()));
+        Assert.False(capabilities.GetProperty("credentials").GetBoolean());
+        Assert.Empty(capabilities.GetProperty("subprocess").EnumerateArray());
+
+        Assert.Equal(HttpStatusCode.BadGateway, (await client.PostAsJsonAsync("/control/tools/explode/invoke", new { })).StatusCode);
+        var failing = await DetailAsync(client, "throwing-tool");
+        Assert.Equal("active", failing.GetProperty("state").GetString());
+        Assert.Equal(1, failing.GetProperty("errorCount").GetInt32());
+        Assert.Contains("kaboom", failing.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/control/plugins/good-tool/disable", null)).StatusCode);
+        var disabled = await DetailAsync(client, "good-tool");
+        Assert.Equal("disabled", disabled.GetProperty("state").GetString());
+        Assert.Equal("disabled by the operator", disabled.GetProperty("reason").GetString());
+        var unload = disabled.GetProperty("unload");
+        Assert.True(unload.GetProperty("verified").GetBoolean());
+        Assert.True(unload.GetProperty("gcIterations").GetInt32() >= 1);
+        Assert.Equal(unload.GetProperty("ms").GetDouble(), disabled.GetProperty("unloadMs").GetDouble());
+
+        // Reload does not undo a disable.
+        var reload = await ProblemAssert.IsProblemAsync(await client.PostAsync("/control/plugins/good-tool/reload", null), HttpStatusCode.Conflict, "plugin_disabled");
+        Assert.Equal("disabled", reload.GetProperty("plugin").GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/control/plugins/good-tool/enable", null)).StatusCode);
+        var enabled = await DetailAsync(client, "good-tool");
+        Assert.Equal(JsonValueKind.Null, enabled.GetProperty("unload").ValueKind);
+        Assert.Equal(2, enabled.GetProperty("generation").GetInt32());
+    }
+
+    private static async Task<JsonElement> DetailAsync(HttpClient client, string id)
+    {
+        var response = await client.GetAsync($"/control/plugins/{id}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
     [Fact]
@@ -178,6 +242,50 @@ public sealed class PluginGatewayTests
             HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
         await ProblemAssert.IsProblemAsync(await client.PostAsync("/plugins/no-such-plugin/x", new StringContent("{}")),
             HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Webhook_body_cap_is_exactly_256_KiB_with_or_without_a_content_length()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client();
+        const int cap = 256 * 1024;
+
+        // At the cap the host hands the body over (the plugin then refuses the over-long text itself).
+        var atCap = await client.SendAsync(Signed(new string('a', cap), chunked: false));
+        Assert.Equal(HttpStatusCode.BadRequest, atCap.StatusCode);
+        Assert.Contains("text must be 1 to", await atCap.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await ProblemAssert.IsProblemAsync(await client.SendAsync(Signed(new string('a', cap + 1), chunked: false)),
+            HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+
+        // Without a Content-Length the cap applies while reading.
+        var chunkedAtCap = await client.SendAsync(Signed(new string('a', cap), chunked: true));
+        Assert.Equal(HttpStatusCode.BadRequest, chunkedAtCap.StatusCode);
+        Assert.Contains("text must be 1 to", await chunkedAtCap.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await ProblemAssert.IsProblemAsync(await client.SendAsync(Signed(new string('a', cap + 1), chunked: true)),
+            HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(Signed("a small chunked message", chunked: true))).StatusCode);
+    }
+
+    private static HttpRequestMessage Signed(string text, bool chunked)
+    {
+        var body = Encoding.UTF8.GetBytes(text);
+        HttpContent content = chunked ? new StreamContent(new UnknownLengthStream(body)) : new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/plugins/webhook/ci") { Content = content };
+        if (chunked)
+        {
+            request.Headers.TransferEncodingChunked = true;
+        }
+
+        request.Headers.Add("x-carapace-signature", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(WebhookSecret), body)));
+        return request;
+    }
+
+    /// <summary>A readable stream that does not report its length, so HttpClient must send it chunked.</summary>
+    private sealed class UnknownLengthStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
     }
 
     [Fact]

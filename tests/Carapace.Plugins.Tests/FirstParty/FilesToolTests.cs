@@ -101,5 +101,71 @@ public sealed class FilesToolTests : IAsyncLifetime, IDisposable
         Assert.Empty(result.Output!.Value.GetProperty("matches").EnumerateArray());
     }
 
+    [Fact]
+    public async Task Search_does_not_read_through_symlinked_files()
+    {
+        // escape-file and relative-escape are links to outside/secret.txt, the only files holding the text.
+        var result = await Invoke("files_search", """{"pattern":"*","contains":"TOP SECRET"}""");
+
+        Assert.Equal(ToolResultCodes.Ok, result.Code);
+        Assert.Empty(result.Output!.Value.GetProperty("matches").EnumerateArray());
+        var all = await Invoke("files_search", """{"pattern":"*escape*"}""");
+        Assert.Empty(all.Output!.Value.GetProperty("matches").EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("files_read", "escape-file")]
+    [InlineData("files_read", "relative-escape")]
+    [InlineData("files_read", "escape-dir/secret.txt")]
+    [InlineData("files_list", "escape-dir")]
+    [InlineData("files_search", "escape-dir")]
+    public async Task Absolute_path_to_an_escaping_symlink_is_refused(string tool, string relative)
+    {
+        var absolute = System.Text.Json.JsonSerializer.Serialize(Path.Combine(Root, relative));
+        var args = tool == "files_search" ? $$"""{"pattern":"*","path":{{absolute}}}""" : $$"""{"path":{{absolute}}}""";
+
+        var result = await Invoke(tool, args);
+
+        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Contains("symbolic link", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("TOP SECRET", result.Output?.GetRawText() ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Several_roots_are_each_reachable_by_absolute_path_and_stay_confined()
+    {
+        var second = _dir.Combine("second");
+        Directory.CreateDirectory(Path.Combine(second, "sub"));
+        File.WriteAllText(Path.Combine(second, "sub", "two.md"), "needle in the second root");
+        File.CreateSymbolicLink(Path.Combine(second, "escape"), _dir.Combine("outside", "secret.txt"));
+        await using var harness = await RuntimeHarness.StartAsync(["files"], new Dictionary<string, string?>
+        {
+            ["plugins:files:roots:0"] = Root,
+            ["plugins:files:roots:1"] = second,
+        });
+        Task<ToolInvocationResult> Call(string tool, string args) => harness.Runtime.InvokeToolAsync(tool, JsonText.Parse(args));
+        string Json(string path) => System.Text.Json.JsonSerializer.Serialize(path);
+
+        var roots = await Call("files_list", "{}");
+        Assert.Equal([Root, second], roots.Output!.Value.GetProperty("roots").EnumerateArray().Select(r => r.GetString()));
+
+        // Relative paths resolve against the first root; the second is reached by absolute path.
+        Assert.Equal(ToolResultCodes.ToolFailed, (await Call("files_read", """{"path":"sub/two.md"}""")).Code);
+        var read = await Call("files_read", $$"""{"path":{{Json(Path.Combine(second, "sub", "two.md"))}}}""");
+        Assert.Equal(ToolResultCodes.Ok, read.Code);
+        Assert.Equal("needle in the second root", read.Output!.Value.GetProperty("text").GetString());
+
+        var search = await Call("files_search", $$"""{"pattern":"*.md","contains":"needle","path":{{Json(second)}}}""");
+        Assert.Equal(ToolResultCodes.Ok, search.Code);
+        Assert.Equal(second, search.Output!.Value.GetProperty("root").GetString());
+        Assert.Equal([Path.Combine("sub", "two.md")], search.Output!.Value.GetProperty("matches").EnumerateArray().Select(m => m.GetString()));
+
+        var escape = await Call("files_read", $$"""{"path":{{Json(Path.Combine(second, "escape"))}}}""");
+        Assert.Equal(ToolResultCodes.ToolFailed, escape.Code);
+        Assert.Contains("symbolic link", escape.Error, StringComparison.Ordinal);
+        var sibling = await Call("files_read", $$"""{"path":{{Json(_dir.Combine("root-evil", "secret.txt"))}}}""");
+        Assert.Contains("outside the configured roots", sibling.Error, StringComparison.Ordinal);
+    }
+
     private Task<ToolInvocationResult> Invoke(string tool, string args) => _harness.Runtime.InvokeToolAsync(tool, JsonText.Parse(args));
 }

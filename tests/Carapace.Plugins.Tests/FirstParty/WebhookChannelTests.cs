@@ -110,6 +110,20 @@ public sealed class WebhookChannelTests
         Assert.Contains("/endpoints/weak/secret", info.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Operator_grants_and_the_enabled_switch_do_not_trip_the_strict_config_schema()
+    {
+        // The manifest invites plugins.webhook.grants.http; its configSchema has additionalProperties: false.
+        var settings = Settings();
+        settings["plugins:webhook:enabled"] = "true";
+        settings["plugins:webhook:grants:http:0"] = "https://hooks.example.com/";
+
+        await using var harness = await RuntimeHarness.StartAsync(["webhook"], settings);
+
+        var info = harness.Runtime.Get("webhook")!;
+        Assert.True(info.State == "active", info.Reason);
+    }
+
     private static async Task<RuntimeHarness> StartAsync(RecordingHttp http)
     {
         var harness = await RuntimeHarness.StartAsync(["webhook", "hello"], Settings(), new HttpOnlyServices(http));

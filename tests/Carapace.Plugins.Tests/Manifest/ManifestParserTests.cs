@@ -85,6 +85,23 @@ public sealed class ManifestParserTests
     }
 
     [Fact]
+    public void Id_with_an_embedded_line_break_is_refused()
+    {
+        var result = ManifestParser.Parse(Valid.Replace("id: sample-plugin", "id: \"sample\\nx\"", StringComparison.Ordinal), Dir, checkFiles: false);
+
+        Assert.Null(result.Manifest);
+        Assert.Contains("must match ^[a-z0-9][a-z0-9-]{0,31}$", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Id_with_a_trailing_line_break_is_read_without_it()
+    {
+        var result = ManifestParser.Parse(Valid.Replace("id: sample-plugin", "id: \"sample\\n\"", StringComparison.Ordinal), Dir, checkFiles: false);
+
+        Assert.Equal("sample", result.Manifest!.Id);
+    }
+
+    [Fact]
     public void Runtime_keys_cannot_be_used_as_ids()
     {
         var result = ManifestParser.Parse(Valid.Replace("id: sample-plugin", "id: watch", StringComparison.Ordinal), Dir, checkFiles: false);

@@ -13,6 +13,9 @@ public sealed class PluginLoadingTests
         await using var harness = await RuntimeHarness.StartAsync(["good-tool"], new Dictionary<string, string?>
         {
             ["plugins:good-tool:greeting"] = "hi",
+            ["plugins:good-tool:enabled"] = "true",
+            ["plugins:good-tool:grants:http:0"] = "https://api.example.com/*",
+            ["plugins:good-tool-2:greeting"] = "not mine either",
             ["plugins:other:greeting"] = "not mine",
         });
 
@@ -26,6 +29,8 @@ public sealed class PluginLoadingTests
 
         Assert.Equal(ToolResultCodes.Ok, result.Code);
         Assert.Equal("hi: world", result.Output!.Value.GetProperty("text").GetString());
+        // The host's keys (enabled, grants) and other plugins' sections never reach the plugin.
+        Assert.Equal(["greeting"], result.Output!.Value.GetProperty("configKeys").EnumerateArray().Select(k => k.GetString()));
         Assert.Contains(harness.Events.All, e => e is { PluginId: "good-tool", Kind: PluginLifecycleEventKind.Loaded });
     }
 
@@ -102,7 +107,8 @@ public sealed class PluginLoadingTests
         Assert.Equal("disabled", harness.Runtime.Get("good-tool")!.State);
         var console = harness.Runtime.Get("console")!;
         Assert.Equal("disabled", console.State);
-        Assert.Equal("not enabled by default; set plugins:console:enabled: true", console.Reason);
+        Assert.Equal("not enabled by default; set plugins.console.enabled: true", console.Reason);
+        Assert.Equal("disabled by configuration (plugins.good-tool.enabled: false)", harness.Runtime.Get("good-tool")!.Reason);
     }
 
     [Fact]

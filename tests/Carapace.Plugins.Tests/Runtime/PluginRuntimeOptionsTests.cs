@@ -46,13 +46,16 @@ public sealed class PluginRuntimeOptionsTests
         Assert.Equal(["/only"], PluginRuntimeOptions.FromConfiguration(Config(("plugins:load:paths", "/only"))).LoadPaths);
 
     [Theory]
-    [InlineData("plugins:enabled", "yes", "plugins:enabled must be true or false, not 'yes'")]
-    [InlineData("plugins:runtime:toolTimeoutSeconds", "0", "plugins:runtime:toolTimeoutSeconds must be a number of seconds in (0, 86400], not '0'")]
-    [InlineData("plugins:runtime:unloadGcIterations", "zero", "plugins:runtime:unloadGcIterations must be an integer >= 1, not 'zero'")]
-    public void Invalid_values_name_the_key(string key, string value, string message)
+    [InlineData("plugins:enabled", "yes", "plugins.enabled", "must be true or false, not 'yes'")]
+    [InlineData("plugins:runtime:toolTimeoutSeconds", "0", "plugins.runtime.toolTimeoutSeconds", "must be a number of seconds in (0, 86400], not '0'")]
+    [InlineData("plugins:runtime:unloadGcIterations", "zero", "plugins.runtime.unloadGcIterations", "must be an integer >= 1, not 'zero'")]
+    [InlineData("plugins:runtime:watchDebounceMs", "-1", "plugins.runtime.watchDebounceMs", "must be a number of milliseconds in [0, 3600000], not '-1'")]
+    public void Invalid_values_name_the_key(string key, string value, string dottedKey, string problem)
     {
-        var ex = Assert.Throws<InvalidOperationException>(() => PluginRuntimeOptions.FromConfiguration(Config((key, value))));
+        var ex = Assert.Throws<PluginOptionsException>(() => PluginRuntimeOptions.FromConfiguration(Config((key, value))));
 
-        Assert.Equal(message, ex.Message);
+        Assert.Equal(dottedKey, ex.Key);
+        Assert.Equal(problem, ex.Problem);
+        Assert.Equal($"{dottedKey}: {problem}", ex.Message);
     }
 }

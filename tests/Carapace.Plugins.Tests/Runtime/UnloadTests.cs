@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
 using Carapace.Plugins.Services;
 using Carapace.Plugins.Tests.Support;
 using Carapace.Plugins.Tools;
+using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
 namespace Carapace.Plugins.Tests.Runtime;
@@ -10,6 +13,8 @@ namespace Carapace.Plugins.Tests.Runtime;
 [Collection(SerialCollection.Name)]
 public sealed class UnloadTests(ITestOutputHelper output)
 {
+    private const string WebhookSecret = "0123456789abcdef0123";
+
     public static TheoryData<string> NonLeakyFixtures => new()
     {
         "good-tool", "good-channel", "crashing-channel", "throwing-tool", "hanging-tool", "hello", "webhook", "files",
@@ -22,7 +27,9 @@ public sealed class UnloadTests(ITestOutputHelper output)
         await using var harness = await RuntimeHarness.StartAsync([id], new Dictionary<string, string?>
         {
             ["plugins:files:roots:0"] = Path.GetTempPath(),
-            ["plugins:webhook:endpoints:test:secret"] = "0123456789abcdef0123",
+            ["plugins:webhook:endpoints:test:secret"] = WebhookSecret,
+            ["channels:webhook:allowFrom:0"] = "test",
+            ["channels:good-channel:allowFrom:0"] = "alice",
         }, configure: o =>
         {
             o.ToolTimeout = TimeSpan.FromMilliseconds(200);
@@ -46,6 +53,92 @@ public sealed class UnloadTests(ITestOutputHelper output)
         Assert.True(enable.Succeeded, enable.Message);
         Assert.Equal(2, harness.Runtime.Get(id)!.Generation);
     }
+
+    [Fact]
+    public async Task Unload_outcome_is_reported_after_disable_and_cleared_by_the_next_enable()
+    {
+        await using var harness = await RuntimeHarness.StartAsync(["good-tool"]);
+        Assert.Null(harness.Runtime.Get("good-tool")!.Unload);
+
+        Assert.True((await harness.Runtime.DisableAsync("good-tool")).Succeeded);
+
+        var disabled = harness.Runtime.Get("good-tool")!;
+        Assert.Equal("disabled", disabled.State);
+        Assert.Equal("disabled by the operator", disabled.Reason);
+        Assert.True(disabled.Unload!.Collected);
+        Assert.True(disabled.Unload.GcIterations >= 1);
+        Assert.Equal(disabled.Unload.Milliseconds, disabled.UnloadMs);
+
+        Assert.True((await harness.Runtime.EnableAsync("good-tool")).Succeeded);
+
+        var enabled = harness.Runtime.Get("good-tool")!;
+        Assert.Null(enabled.Unload);
+        Assert.Null(enabled.UnloadMs);
+
+        // A reload reports the unload of the generation it retired.
+        Assert.True((await harness.Runtime.ReloadAsync("good-tool")).Succeeded);
+        Assert.True(harness.Runtime.Get("good-tool")!.Unload!.Collected);
+    }
+
+    [Fact]
+    public async Task Disable_lets_a_call_in_flight_finish_before_unloading()
+    {
+        await using var harness = await RuntimeHarness.StartAsync(["good-tool"], configure: o => o.DrainTimeout = TimeSpan.FromSeconds(20));
+        var call = harness.Runtime.InvokeToolAsync("echo", JsonText.Parse("""{"text":"slow","delayMs":500}"""));
+        Assert.True(await Eventually.TrueAsync(() => harness.Runtime.Get("good-tool")!.InFlight == 1));
+
+        var disable = await harness.Runtime.DisableAsync("good-tool");
+
+        // Drained, not cancelled: the call ran to its end on the generation it started on.
+        var result = await call;
+        Assert.Equal(ToolResultCodes.Ok, result.Code);
+        Assert.Equal("echo: slow", result.Output!.Value.GetProperty("text").GetString());
+        Assert.True(disable.Succeeded, disable.Message);
+        Assert.True(harness.Runtime.Get("good-tool")!.Unload!.Collected);
+    }
+
+    [Fact]
+    public async Task Disable_cancels_a_call_still_running_after_the_drain_timeout()
+    {
+        var drain = TimeSpan.FromMilliseconds(300);
+        await using var harness = await RuntimeHarness.StartAsync(["good-tool"], configure: o => o.DrainTimeout = drain);
+        var call = harness.Runtime.InvokeToolAsync("echo", JsonText.Parse("""{"text":"slow","delayMs":10000}"""));
+        Assert.True(await Eventually.TrueAsync(() => harness.Runtime.Get("good-tool")!.InFlight == 1));
+        var watch = Stopwatch.StartNew();
+
+        var disable = await harness.Runtime.DisableAsync("good-tool");
+
+        // It waited for the drain, then cancelled (the call did not run its 10 s).
+        Assert.True(watch.Elapsed >= drain, $"disable took {watch.Elapsed.TotalMilliseconds} ms, less than the drain timeout");
+        var result = await call;
+        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal("tool 'echo' of plugin 'good-tool' failed: plugin 'good-tool' is being unloaded", result.Error);
+        Assert.True(disable.Succeeded, disable.Message);
+        Assert.Equal("disabled", harness.Runtime.Get("good-tool")!.State);
+        Assert.Contains(harness.Logs.Lines, l => l.Contains("1 call(s) still running after", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_timer_the_plugin_never_disposes_stops_at_disable_and_does_not_pin_the_plugin()
+    {
+        var time = new FakeTimeProvider();
+        await using var harness = await RuntimeHarness.StartAsync(["timer"], time: time);
+        Assert.Equal(ToolResultCodes.Ok, (await harness.Runtime.InvokeToolAsync("timer_start", JsonText.Parse("""{"periodMs":1000}"""))).Code);
+        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, Ticks(harness));
+
+        var disable = await harness.Runtime.DisableAsync("timer");
+
+        Assert.True(disable.Succeeded, disable.Message);
+        Assert.Equal("disabled", harness.Runtime.Get("timer")!.State);
+        // Fake timers fire synchronously inside Advance: a timer still registered would tick here.
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, Ticks(harness));
+    }
+
+    private static int Ticks(RuntimeHarness harness) =>
+        harness.Logs.Lines.Count(l => l.Contains("Plugin.timer.", StringComparison.Ordinal) && l.Contains(": tick ", StringComparison.Ordinal));
 
     [Fact]
     public async Task Leaky_plugin_is_reported_leaked_and_not_reloaded_in_place()
@@ -134,6 +227,24 @@ public sealed class UnloadTests(ITestOutputHelper output)
                 break;
             case "crashing-channel":
                 Assert.True(await Eventually.TrueAsync(() => harness.Runtime.ListChannels().Single().Restarts > 0));
+                break;
+            case "good-channel":
+                // Webhook receiver -> channel loop -> host sink -> router -> reply through SendAsync.
+                await GoodChannel.SayAsync(harness, "alice", "c1", "/help");
+                await Carapace.Testing.Poll.UntilAsync(async () => (await GoodChannel.SentAsync(harness)).Count > 0, TimeSpan.FromSeconds(10), "the routed reply");
+                break;
+            case "webhook":
+                var body = Encoding.UTF8.GetBytes("""{"text":"/help"}""");
+                var headers = new Dictionary<string, string>
+                {
+                    ["content-type"] = "application/json",
+                    ["x-carapace-signature"] = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(WebhookSecret), body)),
+                };
+                var accepted = await harness.Runtime.DispatchWebhookAsync("webhook", GoodChannel.Request("POST", "/test", body, headers));
+                Assert.Equal(202, accepted.Response!.StatusCode);
+                // The endpoint has no outboundUrl, so the routed reply's send fails inside the plugin: every path ran.
+                Assert.True(await Eventually.TrueAsync(() => harness.Logs.Lines.Any(l => l.Contains("reply to webhook/test failed", StringComparison.Ordinal))),
+                    "the webhook message was not routed and answered");
                 break;
         }
     }

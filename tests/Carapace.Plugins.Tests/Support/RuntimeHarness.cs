@@ -39,12 +39,14 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     /// <param name="settings">Extra configuration keys.</param>
     /// <param name="services">Host services factory; the deny-all default when null.</param>
     /// <param name="configure">Option overrides (short timeouts in tests).</param>
+    /// <param name="time">The host clock (a FakeTimeProvider in tests that drive time); the system clock when null.</param>
     public static async Task<RuntimeHarness> StartAsync(
         IEnumerable<string> pluginDirectories,
         IDictionary<string, string?>? settings = null,
         IPluginServicesFactory? services = null,
         Action<PluginRuntimeOptions>? configure = null,
-        string? bundledDirectory = null)
+        string? bundledDirectory = null,
+        TimeProvider? time = null)
     {
         var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         var i = 0;
@@ -62,6 +64,11 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         if (services is not null)
         {
             collection.AddSingleton(services);
+        }
+
+        if (time is not null)
+        {
+            collection.AddSingleton(time);
         }
 
         collection.AddCarapacePlugins(configuration, bundledDirectory, options =>

@@ -5,12 +5,17 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Carapace.Abstractions.Channels;
 using Carapace.Abstractions.Webhooks;
+using Microsoft.Extensions.Logging;
 
 namespace GoodChannelPlugin;
 
-/// <summary>A channel the test drives through webhook requests (the only ABI-shaped door in).</summary>
-internal sealed class TestChannel : IChannel, IWebhookReceiver
+/// <summary>
+/// A channel the test drives through webhook requests (the only ABI-shaped door in). Its receive
+/// loop logs when it starts and ends, with an id unique per load, so a test can count running loops.
+/// </summary>
+internal sealed class TestChannel(ILogger<TestChannel> logger) : IChannel, IWebhookReceiver
 {
+    private static readonly string Instance = Guid.NewGuid().ToString("n");
     private readonly Channel<InboundMessage> _queue = Channel.CreateUnbounded<InboundMessage>();
     private readonly ConcurrentQueue<OutboundMessage> _sent = new();
 
@@ -20,9 +25,17 @@ internal sealed class TestChannel : IChannel, IWebhookReceiver
 
     public async Task RunAsync(IChannelInbound inbound, CancellationToken cancellationToken)
     {
-        await foreach (var message in _queue.Reader.ReadAllAsync(cancellationToken))
+        logger.LogInformation("loop started {Instance}", Instance);
+        try
         {
-            await inbound.DeliverAsync(message, cancellationToken);
+            await foreach (var message in _queue.Reader.ReadAllAsync(cancellationToken))
+            {
+                await inbound.DeliverAsync(message, cancellationToken);
+            }
+        }
+        finally
+        {
+            logger.LogInformation("loop ended {Instance}", Instance);
         }
     }
 

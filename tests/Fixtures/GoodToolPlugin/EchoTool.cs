@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Carapace.Abstractions.Hosting;
 using Carapace.Abstractions.Tools;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace GoodToolPlugin;
@@ -26,10 +27,13 @@ internal sealed class EchoTool(IPluginContext context, ILogger<EchoTool> logger)
 
         var greeting = context.Configuration["greeting"] ?? "echo";
         logger.LogDebug("echo call {CallId} from {Origin}", call.CallId, call.Origin);
+        // Every configuration key the plugin can see, so tests can check what reaches it.
+        var keys = new JsonArray(context.Configuration.AsEnumerable().Select(kv => (JsonNode)JsonValue.Create(kv.Key)).ToArray());
         return ToolResult.Json(new JsonObject
         {
             ["text"] = $"{greeting}: {call.GetString("text")}",
             ["instance"] = Instance,
+            ["configKeys"] = keys,
         });
     }
 }
