@@ -16,7 +16,8 @@ internal static class PluginServiceCollectionExtensions
     /// <summary>
     /// Registers the plugin runtime: <see cref="PluginRuntime"/> (catalog + lifecycle, the façade the
     /// control API uses), <see cref="ToolRegistry"/>, <see cref="ChannelRegistry"/>,
-    /// <see cref="MessageRouter"/> and a hosted service that loads plugins at start and unloads them at stop.
+    /// <see cref="MessageRouter"/>, <see cref="PluginMetrics"/> (meter <c>Carapace.Plugins</c> from the
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/>) and a hosted service that loads plugins at start and unloads them at stop.
     /// Register your own <see cref="IPluginServicesFactory"/> and <see cref="IPluginLifecycleObserver"/>
     /// before or after this call to replace the deny-all and no-op defaults.
     /// </summary>
@@ -44,6 +45,8 @@ internal static class PluginServiceCollectionExtensions
             configuration,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddMetrics();
+        services.AddSingleton<PluginMetrics>();
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton(sp => new MessageRouter(
@@ -52,16 +55,21 @@ internal static class PluginServiceCollectionExtensions
             configuration,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<MessageRouter>>(),
             sp.GetRequiredService<IPluginLifecycleObserver>()));
-        services.AddSingleton(sp => new PluginRuntime(
-            sp.GetRequiredService<PluginActivator>(),
-            sp.GetRequiredService<ToolRegistry>(),
-            sp.GetRequiredService<ChannelRegistry>(),
-            sp.GetRequiredService<MessageRouter>(),
-            options,
-            configuration,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
-            sp.GetRequiredService<IPluginLifecycleObserver>()));
+        services.AddSingleton(sp =>
+        {
+            var runtime = new PluginRuntime(
+                sp.GetRequiredService<PluginActivator>(),
+                sp.GetRequiredService<ToolRegistry>(),
+                sp.GetRequiredService<ChannelRegistry>(),
+                sp.GetRequiredService<MessageRouter>(),
+                options,
+                configuration,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+                sp.GetRequiredService<IPluginLifecycleObserver>());
+            sp.GetRequiredService<PluginMetrics>().ObserveStates(() => runtime.List().Select(p => p.State));
+            return runtime;
+        });
         services.AddHostedService<PluginRuntimeHostedService>();
         return services;
     }

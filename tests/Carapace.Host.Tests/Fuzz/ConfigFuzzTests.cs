@@ -1,4 +1,5 @@
 using Carapace.Host.Configuration;
+using Carapace.Testing.Fuzz;
 
 namespace Carapace.Host.Tests.Fuzz;
 
