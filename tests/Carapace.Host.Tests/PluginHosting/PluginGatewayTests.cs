@@ -174,7 +174,7 @@ public sealed class PluginGatewayTests
 
         using (var unsigned = new HttpRequestMessage(HttpMethod.Post, "/plugins/webhook/ci") { Content = new StringContent(body, Encoding.UTF8, "application/json") })
         {
-            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(unsigned)).StatusCode);
+            await ProblemAssert.IsProblemAsync(await client.SendAsync(unsigned), HttpStatusCode.Unauthorized, "unauthorized");
         }
 
         using (var signed = new HttpRequestMessage(HttpMethod.Post, "/plugins/webhook/ci") { Content = new StringContent(body, Encoding.UTF8, "application/json") })
