@@ -14,15 +14,12 @@ internal static class YamlFlattener
     /// <summary>Maximum config size; larger files are refused before parsing.</summary>
     public const int MaxBytes = 4 * 1024 * 1024;
 
-    /// <summary>Most nodes a file may expand to through aliases (a 4 MiB file holds about a million without any).</summary>
-    public const long MaxNodes = 1_000_000;
-
     public static FlatYaml Flatten(string yaml, string source)
     {
         YamlStream stream;
         try
         {
-            stream = UntrustedYaml.Load(yaml, MaxNodes);
+            stream = UntrustedYaml.Load(yaml);
         }
         catch (YamlException ex)
         {

@@ -20,9 +20,6 @@ internal static partial class ManifestParser
     /// <summary>Largest <c>plugin.yaml</c> read; real manifests are a few hundred bytes.</summary>
     public const int MaxBytes = 64 * 1024;
 
-    /// <summary>Most YAML nodes a manifest may expand to through aliases (see <see cref="GuardedYamlParser"/>).</summary>
-    public const long MaxNodes = 20_000;
-
     /// <summary>Ids the runtime uses for its own keys under <c>plugins:</c>; a plugin cannot take them.</summary>
     private static readonly HashSet<string> ReservedIds = new(StringComparer.Ordinal) { "enabled", "watch", "load", "runtime" };
 
@@ -210,7 +207,7 @@ internal static partial class ManifestParser
         YamlStream stream;
         try
         {
-            stream = UntrustedYaml.Load(yaml, MaxNodes);
+            stream = UntrustedYaml.Load(yaml);
         }
         catch (YamlException ex)
         {

@@ -12,9 +12,9 @@ namespace Carapace.Storage.Yaml;
 /// </summary>
 internal static class UntrustedYaml
 {
-    public static YamlStream Load(string yaml, long maxNodes, int maxDepth = GuardedYamlParser.DefaultMaxDepth)
+    public static YamlStream Load(string yaml, int maxDepth = GuardedYamlParser.DefaultMaxDepth)
     {
-        var parser = new GuardedYamlParser(new Parser(new StringReader(yaml)), maxNodes, maxDepth);
+        var parser = new GuardedYamlParser(new Parser(new StringReader(yaml)), maxDepth);
         var stream = new YamlStream();
         try
         {
