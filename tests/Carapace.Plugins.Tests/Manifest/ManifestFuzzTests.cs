@@ -15,27 +15,7 @@ public sealed class ManifestFuzzTests
     private static readonly string[] Seeds =
     [
         "id: sample\nversion: 1.0.0\ntargetAbi: \"1.0\"\nentryAssembly: Sample.dll\nkind: tool\n",
-        """
-        id: sample-plugin
-        name: Sample
-        version: 1.2.3-beta.1
-        targetAbi: "1.0"
-        entryAssembly: Sample.dll
-        kind: [channel, tool]
-        enabledByDefault: false
-        capabilities:
-          http: ["https://api.example.com/*"]
-          credentials: true
-          subprocess: { profiles: [build, lint] }
-          filesystem: [/srv/data]
-        assemblies: [Sample.dll, lib/Helper.dll]
-        configSchema:
-          type: object
-          properties:
-            port: { type: integer, minimum: 1, maximum: 65535 }
-            name: { type: string, pattern: "^[a-z]+$" }
-          required: [port]
-        """,
+        ManifestParserTests.Valid,
         "id: s\nversion: 0.1.0\ntargetAbi: \"1.0\"\nentryAssembly: S.dll\nkind: channel\ncapabilities:\n  subprocess:\n    profile: default\n" +
         "configSchema:\n  $defs:\n    n: { type: number }\n  properties:\n    a: { $ref: \"#/$defs/n\" }\n",
     ];
