@@ -37,7 +37,7 @@ internal sealed class AuditingSandboxEventSink : ISandboxEventSink
 
     public void RunRefused(SandboxRefusal refusal)
     {
-        _runs.Add(1, Profile(refusal.Profile), new KeyValuePair<string, object?>("outcome", "refused"));
+        Count(Profile(refusal.Profile), "refused", null);
         _logger.LogWarning("Sandbox refused {Executable} for {Caller} (profile {Profile}): {Reason}",
             refusal.Executable, refusal.Caller ?? "host", refusal.Profile, refusal.Reason);
         _audit.Write(AuditEvents.SandboxRefused, new Dictionary<string, object?>
@@ -62,12 +62,28 @@ internal sealed class AuditingSandboxEventSink : ISandboxEventSink
 
     public void RunCompleted(SandboxRunSummary summary)
     {
-        var profile = Profile(summary.Profile);
-        _runs.Add(1, profile, new KeyValuePair<string, object?>("outcome", summary.TimedOut ? "timed_out" : "exited"));
-        _duration.Record(summary.Duration.TotalSeconds, profile);
+        Count(Profile(summary.Profile), summary.TimedOut ? "timed_out" : "exited", summary.Duration);
         _logger.LogInformation("Sandboxed run of {Executable} for {Caller} exited {ExitCode} in {DurationMs} ms{TimedOut}",
             summary.Executable, summary.Caller ?? "host", summary.ExitCode, (long)summary.Duration.TotalMilliseconds,
             summary.TimedOut ? " (timed out)" : string.Empty);
+    }
+
+    /// <summary>
+    /// Records without the caller's execution context. The broker reports from inside a plugin's call, whose
+    /// context holds the plugin's load context (contextual reflection is an AsyncLocal); the exporter may start
+    /// timers while recording (series expiry), and a timer that captured that context kept the plugin from
+    /// ever unloading (found by ToolPluginGatewayTests: "plugin shell leaked").
+    /// </summary>
+    private void Count(KeyValuePair<string, object?> profile, string outcome, TimeSpan? duration)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            _runs.Add(1, profile, new KeyValuePair<string, object?>("outcome", outcome));
+            if (duration is { } took)
+            {
+                _duration.Record(took.TotalSeconds, profile);
+            }
+        }
     }
 
     private KeyValuePair<string, object?> Profile(string? name) =>

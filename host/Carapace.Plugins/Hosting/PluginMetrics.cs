@@ -34,8 +34,14 @@ internal sealed class PluginMetrics
     {
         // A registry result with no plugin means no plugin provides the name: never a label of its own.
         var tool = new KeyValuePair<string, object?>("tool", result.PluginId is null ? UnknownTool : result.ToolName);
-        _invocations.Add(1, tool, new KeyValuePair<string, object?>("outcome", result.Code));
-        _duration.Record(result.Milliseconds / 1000.0, tool);
+        // Without the caller's execution context: a caller inside a plugin's flow carries that plugin's load
+        // context (contextual reflection is an AsyncLocal), and a timer the exporter starts while recording
+        // would keep it from unloading.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _invocations.Add(1, tool, new KeyValuePair<string, object?>("outcome", result.Code));
+            _duration.Record(result.Milliseconds / 1000.0, tool);
+        }
     }
 
     /// <summary>Publishes the number of plugins in each state (every state, zeros included) whenever metrics are collected.</summary>

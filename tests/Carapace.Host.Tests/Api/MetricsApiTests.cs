@@ -86,6 +86,13 @@ public sealed class MetricsApiTests
         Assert.Contains("carapace_sandbox_runs{outcome=\"exited\",profile=\"default\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("carapace_sandbox_run_duration_count{profile=\"default\"} 1", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Microsoft_AspNetCore", text, StringComparison.OrdinalIgnoreCase);
+
+        // Recording must not pin a plugin: metered calls ran inside the plugins' flows, yet both unload.
+        foreach (var id in new[] { "shell", "good-tool" })
+        {
+            var disabled = JsonDocument.Parse(await (await authed.PostAsync($"/control/plugins/{id}/disable", null)).Content.ReadAsStringAsync());
+            Assert.Equal("disabled", disabled.RootElement.GetProperty("plugin").GetProperty("state").GetString());
+        }
     }
 
     [Fact]
