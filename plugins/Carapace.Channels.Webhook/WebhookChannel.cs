@@ -67,33 +67,33 @@ internal sealed class WebhookChannel : IChannel, IWebhookReceiver
         var name = request.Path.Trim('/');
         if (name.Length == 0 || !_endpoints.TryGetValue(name, out var endpoint))
         {
-            return Task.FromResult(Problem(404, "unknown webhook endpoint"));
+            return Task.FromResult(Problem(404, "webhook_endpoint_not_found", "Not Found", "unknown webhook endpoint"));
         }
 
         if (!string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
         {
-            return Task.FromResult(Problem(405, "only POST is accepted"));
+            return Task.FromResult(Problem(405, "method_not_allowed", "Method Not Allowed", "only POST is accepted"));
         }
 
         if (!WebhookAuthenticator.IsAuthentic(endpoint, request.Headers, request.Body.Span))
         {
             _logger.LogWarning("webhook endpoint {Endpoint}: rejected a request from {Remote} (bad or missing {Header})", name, request.RemoteAddress, endpoint.Header);
-            return Task.FromResult(Problem(401, "authentication failed"));
+            return Task.FromResult(Problem(401, "unauthorized", "Unauthorized", "authentication failed"));
         }
 
         if (!TryReadMessage(request, out var text, out var conversation, out var error))
         {
-            return Task.FromResult(Problem(400, error));
+            return Task.FromResult(Problem(400, "invalid_request", "Bad Request", error));
         }
 
         if (_stopped || _context.Stopping.IsCancellationRequested)
         {
-            return Task.FromResult(Problem(503, "the webhook channel is stopped"));
+            return Task.FromResult(Problem(503, "channel_not_running", "Unavailable", "the webhook channel is stopped"));
         }
 
         var conversationId = conversation is null ? name : $"{name}:{conversation}";
         var message = new InboundMessage(ChannelId, conversationId, name, text, _context.TimeProvider.GetUtcNow());
-        return Task.FromResult(_queue.Writer.TryWrite(message) ? Accepted() : Problem(429, "too many messages queued"));
+        return Task.FromResult(_queue.Writer.TryWrite(message) ? Accepted() : Problem(429, "queue_full", "Too Many Requests", "too many messages queued"));
     }
 
     public async Task SendAsync(OutboundMessage message, CancellationToken cancellationToken)
@@ -170,9 +170,17 @@ internal sealed class WebhookChannel : IChannel, IWebhookReceiver
 
     private static WebhookResponse Accepted() => Json(202, new JsonObject { ["status"] = "accepted" });
 
-    private static WebhookResponse Problem(int status, string detail) =>
-        Json(status, new JsonObject { ["status"] = status, ["detail"] = detail });
+    // The gateway's error shape (problem+json with a stable code), so a webhook caller sees one format whoever answers.
+    private static WebhookResponse Problem(int status, string code, string title, string detail) =>
+        Json(status, new JsonObject
+        {
+            ["type"] = $"https://carapace.dev/problems/{code}",
+            ["title"] = title,
+            ["status"] = status,
+            ["detail"] = detail,
+            ["code"] = code,
+        }, "application/problem+json");
 
-    private static WebhookResponse Json(int status, JsonObject body) =>
-        new(status, "application/json", Encoding.UTF8.GetBytes(body.ToJsonString()));
+    private static WebhookResponse Json(int status, JsonObject body, string contentType = "application/json") =>
+        new(status, contentType, Encoding.UTF8.GetBytes(body.ToJsonString()));
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Carapace.Host.Audit;
 using Carapace.Host.Configuration;
+using Carapace.Storage;
 
 namespace Carapace.Cli.Commands;
 
@@ -113,7 +115,7 @@ internal static class ConfigCommand
         var key = new Argument<string>("key") { Description = "Dotted key whose plaintext value to seal, e.g. gateway.auth.token" };
         var config = ConfigOption();
         var command = new Command("encrypt", "Seal a plaintext value in the configuration file as enc:v2 (needs CARAPACE_CONFIG_PASSWORD)") { key, config };
-        CommandAction.Set(command, (parse, _) =>
+        CommandAction.Set(command, async (parse, _) =>
         {
             var password = Carapace.Host.Secrets.ConfigSecretDecryptor.PasswordFromEnvironment()
                 ?? throw new CliException("Set CARAPACE_CONFIG_PASSWORD to the password that will decrypt the configuration at start.");
@@ -124,9 +126,23 @@ internal static class ConfigCommand
             }
 
             var dotted = parse.GetValue(key)!;
+            // The change is audited in the state directory; make sure it exists before anything changes.
+            var state = StateDirectory.Resolve(Environment.GetEnvironmentVariable);
+            state.EnsureCreated();
             var outcome = ConfigSecretSealer.Seal(location.Path, dotted, password);
-            Console.WriteLine(outcome == SealOutcome.Sealed ? $"Sealed {dotted} in {location.Path}" : $"{dotted} is already sealed");
-            return Task.FromResult(CliExit.Ok);
+            if (outcome == SealOutcome.AlreadySealed)
+            {
+                Console.WriteLine($"{dotted} is already sealed");
+                return CliExit.Ok;
+            }
+
+            Console.WriteLine($"Sealed {dotted} in {location.Path}");
+            if (!await ConfigChangeAudit.WriteSealedAsync(state, location.Path, dotted))
+            {
+                throw new CliException($"Sealed {dotted}, but the config_changed event could not be written to {state.AuditLogPath}.");
+            }
+
+            return CliExit.Ok;
         });
         return command;
     }

@@ -12,11 +12,13 @@ namespace Carapace.Host.Api;
 /// <summary>
 /// <c>GET /control/audit?n=100</c>: the newest N audit events from <c>audit.jsonl</c>, oldest first:
 /// <c>{"events":[{ts,event,data},…],"skipped":K}</c>, where K counts unreadable (torn) lines passed over.
+/// A file that exists but cannot be read is 503 <c>audit_unavailable</c>.
 /// </summary>
 internal static class AuditApi
 {
     public const int DefaultCount = 100;
     public const int MaxCount = 10_000;
+    public const string UnavailableCode = "audit_unavailable";
 
     public static IEndpointRouteBuilder MapAudit(this IEndpointRouteBuilder control)
     {
@@ -30,7 +32,17 @@ internal static class AuditApi
                 return ControlProblem.BadRequest("invalid_request", $"query parameter 'n' must be a whole number from 1 to {MaxCount}");
             }
 
-            var read = await Task.Run(() => AuditFileReader.ReadNewest(state.AuditLogPath, count), context.RequestAborted);
+            AuditRead read;
+            try
+            {
+                read = await Task.Run(() => AuditFileReader.ReadNewest(state.AuditLogPath, count), context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not the caller's fault and not a crash: the file exists but cannot be read (permissions, a directory in its place).
+                return ControlProblem.Unavailable(UnavailableCode, $"The audit log cannot be read: {ex.Message}");
+            }
+
             var buffer = new ArrayBufferWriter<byte>(4096);
             using (var writer = new Utf8JsonWriter(buffer))
             {

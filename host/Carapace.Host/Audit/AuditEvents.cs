@@ -5,6 +5,8 @@ internal static class AuditEvents
 {
     public const string AuthFailure = "auth_failure";
     public const string AuthLockout = "auth_lockout";
+    public const string AuthLockoutRefused = "auth_lockout_refused";
+    public const string AuthFailuresSuppressed = "auth_failures_suppressed";
     public const string ConfigChanged = "config_changed";
     public const string PluginLoaded = "plugin_loaded";
     public const string PluginUnloaded = "plugin_unloaded";

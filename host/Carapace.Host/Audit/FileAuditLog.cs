@@ -10,7 +10,9 @@ namespace Carapace.Host.Audit;
 /// blocks and never throws. One background writer appends each line with a single O_APPEND write
 /// (<see cref="AppendOnlyFile"/>), so lines never interleave. When the queue is full the event is
 /// dropped and counted; as soon as the writer catches up it appends an <c>audit_events_dropped</c> event
-/// with the count and the first and last drop times. At 50 MB the file is renamed to
+/// with the count and the first and last drop times, and a timer retries every
+/// <see cref="DropReportInterval"/> (as upstream), so drops are reported even when no later event comes
+/// (the file was unwritable, then fixed). At 50 MB (<see cref="DefaultRotateBytes"/>, decimal) the file is renamed to
 /// <c>audit.jsonl.1</c> (replacing the previous one) and a new file is started. Files are 0600. Disposing
 /// (the gateway disposes its services after the server has stopped) drains the queue.
 /// </summary>
@@ -18,6 +20,8 @@ internal sealed class FileAuditLog : IAuditLog, IAsyncDisposable
 {
     public const long DefaultRotateBytes = 50L * 1000 * 1000;
     public const int DefaultCapacity = 10_000;
+    public static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(30);
+
 
     private readonly Channel<byte[]> _queue;
     private readonly TimeProvider _time;
@@ -25,6 +29,7 @@ internal sealed class FileAuditLog : IAuditLog, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly long _rotateBytes;
     private readonly Task _writer;
+    private readonly ITimer _dropTimer;
     private readonly Lock _dropGate = new();
     private long _dropped;
     private DateTimeOffset _firstDrop;
@@ -47,6 +52,7 @@ internal sealed class FileAuditLog : IAuditLog, IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,   // with TryWrite: refuse (and count) rather than block
         });
         _writer = Task.Run(RunAsync);
+        _dropTimer = time.CreateTimer(static state => ((FileAuditLog)state!).WakeForDrops(), this, DropReportInterval, DropReportInterval);
     }
 
     public string Path { get; }
@@ -79,8 +85,18 @@ internal sealed class FileAuditLog : IAuditLog, IAsyncDisposable
     /// <summary>Stops accepting events and waits until everything queued is on disk.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _dropTimer.DisposeAsync().ConfigureAwait(false);
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+    }
+
+    // A full queue needs no wake-up: the writer reports drops after every batch it takes.
+    private void WakeForDrops()
+    {
+        if (PendingDropped > 0)
+        {
+            _queue.Writer.TryWrite([]);   // an empty "line" wakes the writer; real lines are never empty
+        }
     }
 
     private void RecordDrop(DateTimeOffset at, long count)
@@ -108,7 +124,10 @@ internal sealed class FileAuditLog : IAuditLog, IAsyncDisposable
             {
                 while (reader.TryRead(out var line))
                 {
-                    Append(line);
+                    if (line.Length > 0)
+                    {
+                        Append(line);
+                    }
                 }
 
                 ReportDrops();

@@ -19,7 +19,9 @@ namespace Carapace.Host.Auth;
 /// to a control endpoint (case, trailing slash) is protected the same way. Fails closed: with no
 /// secret configured every request is refused. Wrong credentials are counted per client by
 /// <see cref="AuthFailureThrottle"/> (requests without any are audited but not counted); a locked-out
-/// client gets 429 <c>auth_locked_out</c> before its credential is even looked at.
+/// client gets 429 <c>auth_locked_out</c> before its credential is even looked at. So that no client can
+/// flood the audit log, refusals during a lockout and credential-less failures past a per-window allowance
+/// are counted and audited as summaries (<see cref="AuthAuditReporter"/>).
 /// </summary>
 internal sealed class ControlAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -28,7 +30,8 @@ internal sealed class ControlAuthenticationHandler(
     GatewayCredentials credentials,
     AuthFailureThrottle throttle,
     GatewayMetrics metrics,
-    IAuditLog audit)
+    IAuditLog audit,
+    AuthAuditReporter summaries)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "CarapaceControl";
@@ -74,6 +77,7 @@ internal sealed class ControlAuthenticationHandler(
         if (Context.Items[LockedOutKey] is TimeSpan remaining)
         {
             metrics.LockedOutRejection();
+            throttle.RecordRefusedWhileLockedOut(client.Key);
             await LockedOut(remaining).ExecuteAsync(Context);
             return;
         }
@@ -82,19 +86,41 @@ internal sealed class ControlAuthenticationHandler(
         // Only a presented credential is a guess. Counting bare requests would let any web page lock the
         // local user out: a browser sends credential-less requests to 127.0.0.1 on a page's behalf.
         var guessed = credentials.Mode != GatewayAuthMode.None && Request.Headers.Authorization.Count > 0;
-        var outcome = guessed ? throttle.RecordFailure(client.Key) : default;
-        metrics.AuthFailure();
-        Logger.LogWarning("Control auth failed from {RemoteIp}: {Reason} ({Method} {Path})",
-            client.Text, reason, Request.Method, Request.Path.Value);
-        audit.Write(AuditEvents.AuthFailure, new Dictionary<string, object?>
+        var outcome = default(FailureOutcome);
+        var audited = true;
+        if (guessed)
         {
-            ["remote_ip"] = client.Text,
-            ["peer_ip"] = client.IsForwarded ? client.PeerText : null,
-            ["method"] = Request.Method,
-            ["path"] = Request.Path.Value,
-            ["reason"] = reason,
-            ["failures_in_window"] = guessed ? outcome.FailuresInWindow : null,
-        });
+            outcome = throttle.RecordFailure(client.Key);
+        }
+        else
+        {
+            audited = throttle.RecordCredentialless(client.Key, out var endedWindow);
+            if (endedWindow is not null)
+            {
+                summaries.Write(endedWindow);
+            }
+        }
+
+        metrics.AuthFailure();
+        if (audited)
+        {
+            Logger.LogWarning("Control auth failed from {RemoteIp}: {Reason} ({Method} {Path})",
+                client.Text, reason, Request.Method, Request.Path.Value);
+            audit.Write(AuditEvents.AuthFailure, new Dictionary<string, object?>
+            {
+                ["remote_ip"] = client.Text,
+                ["peer_ip"] = client.IsForwarded ? client.PeerText : null,
+                ["method"] = Request.Method,
+                ["path"] = Request.Path.Value,
+                ["reason"] = reason,
+                ["failures_in_window"] = guessed ? outcome.FailuresInWindow : null,
+            });
+        }
+
+        if (outcome.PreviousLockoutRefusals is { } previous)
+        {
+            summaries.Write(previous);
+        }
 
         if (outcome.LockoutStarted is { } lockout)
         {

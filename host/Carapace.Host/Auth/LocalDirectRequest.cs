@@ -32,15 +32,24 @@ internal static class LocalDirectRequest
             return false;
         }
 
+        return !IsForwarded(context.Request.Headers);
+    }
+
+    /// <summary>
+    /// Any forwarding header at all (trusted or not): the request was relayed, so whoever sent it is not
+    /// necessarily this machine. Used here and for the loopback rate-limit exemption.
+    /// </summary>
+    public static bool IsForwarded(IHeaderDictionary headers)
+    {
         foreach (var header in ForwardingHeaders)
         {
-            if (context.Request.Headers.ContainsKey(header))
+            if (headers.ContainsKey(header))
             {
-                return false;
+                return true;
             }
         }
 
-        return true;
+        return false;
     }
 
     /// <summary>Exactly 127.0.0.1 or ::1 (an IPv4-mapped 127.0.0.1 included); not the rest of 127.0.0.0/8.</summary>

@@ -135,16 +135,9 @@ internal static class CarapaceConfigLoader
     {
         try
         {
-            using var stream = File.OpenRead(path);
-            if (stream.Length > YamlFlattener.MaxBytes)
-            {
-                throw new ConfigurationException(new ConfigError(
+            return Carapace.Storage.CappedFile.ReadAllBytes(path, YamlFlattener.MaxBytes)
+                ?? throw new ConfigurationException(new ConfigError(
                     null, $"configuration file is larger than {YamlFlattener.MaxBytes / (1024 * 1024)} MiB", path));
-            }
-
-            var bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-            return bytes;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

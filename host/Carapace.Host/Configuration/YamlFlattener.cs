@@ -1,5 +1,5 @@
+using Carapace.Storage.Yaml;
 using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Carapace.Host.Configuration;
@@ -16,21 +16,15 @@ internal static class YamlFlattener
 
     public static FlatYaml Flatten(string yaml, string source)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new DepthLimitedParser(new Parser(new StringReader(yaml))));
+            stream = UntrustedYaml.Load(yaml);
         }
         catch (YamlException ex)
         {
             throw new ConfigurationException(new ConfigError(
                 null, $"invalid YAML: {Describe(ex)}", source, (int)ex.Start.Line, (int)ex.Start.Column));
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            // YamlDotNet's representation model throws these for some malformed event sequences
-            // (found by tests/Carapace.Host.Tests/Fuzz/ConfigFuzzTests.cs); they are still bad YAML.
-            throw new ConfigurationException(new ConfigError(null, $"invalid YAML: {ex.Message}", source));
         }
 
         var result = new FlatYaml(source);
@@ -116,46 +110,9 @@ internal static class YamlFlattener
     private static string Describe(YamlException ex)
     {
         // YamlDotNet prefixes messages with "(Line: x, Col: y, Idx: z) - (…): "; the location is reported separately.
-        var message = ex.InnerException?.Message ?? ex.Message;
+        var message = (ex.InnerException as YamlException)?.Message ?? ex.Message;
         var marker = message.LastIndexOf("): ", StringComparison.Ordinal);
         return marker >= 0 ? message[(marker + 3)..] : message;
-    }
-}
-
-/// <summary>
-/// YamlDotNet builds its node tree recursively, so a deeply nested document (<c>a: [[[[…</c>) overflows
-/// the stack and kills the process (found by tests/Carapace.Host.Tests/Fuzz/ConfigFuzzTests.cs).
-/// The parser itself is iterative: counting depth on its events refuses such input first.
-/// </summary>
-internal sealed class DepthLimitedParser(IParser inner) : IParser
-{
-    public const int MaxDepth = 64;
-    private int _depth;
-
-    public ParsingEvent? Current => inner.Current;
-
-    public bool MoveNext()
-    {
-        if (!inner.MoveNext())
-        {
-            return false;
-        }
-
-        switch (inner.Current)
-        {
-            case MappingStart or SequenceStart:
-                if (++_depth > MaxDepth)
-                {
-                    throw new YamlException(inner.Current.Start, inner.Current.End, $"nesting deeper than {MaxDepth} levels");
-                }
-
-                break;
-            case MappingEnd or SequenceEnd:
-                _depth--;
-                break;
-        }
-
-        return true;
     }
 }
 

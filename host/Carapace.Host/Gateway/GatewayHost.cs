@@ -134,6 +134,10 @@ internal static class GatewayHost
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Carapace.Gateway");
         var metrics = app.Services.GetRequiredService<GatewayMetrics>();
+        if (stateError is null)
+        {
+            ConfigChangeAudit.AtStartup(app.Services.GetRequiredService<IAuditLog>(), state, config, log);
+        }
 
         // Order matters. Metrics and headers wrap everything, so refusals are counted and carry the
         // headers; the client address is known before anything keys on it; header caps and rate limits

@@ -17,13 +17,18 @@ namespace Carapace.Host.Metrics;
 /// gateway's <see cref="IMeterFactory"/> (DI) and records with ordinary counters, histograms and
 /// observable gauges. Those instruments are exported here too, named meter + instrument with dots
 /// turned into underscores (meter <c>Carapace.Plugins</c>, counter <c>tool.invocations</c> →
-/// <c>carapace_plugins_tool_invocations</c>); tags become labels, histograms get exponential buckets.
-/// Lower layers need no reference to the host or to prometheus-net for this.
+/// <c>carapace_plugins_tool_invocations</c>); tags become labels, histograms get exponential buckets
+/// (1 ms to 65 s for unit <c>s</c>). prometheus-net's adapter types counters as gauges and drops a series
+/// nobody updated for a day. Lower layers need no reference to the host or to prometheus-net for this.
+/// Published so far: <c>Carapace.Plugins</c> (tool invocations and latency, plugins by state) and
+/// <c>Carapace.Sandbox</c> (runs by profile and outcome, run duration).
 /// </para>
 /// </summary>
 internal sealed class GatewayMetrics : IDisposable
 {
     public const string MeterPrefix = "Carapace.";
+
+    private static readonly double[] SecondsBuckets = Histogram.ExponentialBuckets(0.001, 2, 17);
 
     private static readonly string[] StatusText = Enumerable.Range(0, 600)
         .Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
@@ -72,6 +77,11 @@ internal sealed class GatewayMetrics : IDisposable
                 InstrumentFilterPredicate = instrument =>
                     ReferenceEquals(instrument.Meter.Scope, meterFactory)
                     && instrument.Meter.Name.StartsWith(MeterPrefix, StringComparison.Ordinal),
+                // Durations of tool calls and sandbox runs: 1 ms to about a minute (the default starts at 10 ms).
+                ResolveHistogramBuckets = instrument => instrument.Unit == "s" ? SecondsBuckets : MeterAdapterOptions.DefaultHistogramBuckets,
+                // The adapter forgets a series nobody updated for this long (at most a day); Carapace.* labels are
+                // bounded by design, so keep them as long as it allows.
+                MetricsExpireAfter = TimeSpan.FromDays(1),
             });
         }
     }

@@ -16,15 +16,28 @@ namespace Carapace.Host.Security;
 /// Memory is bounded: entries with nothing left to remember are swept, and past
 /// <see cref="MaxEntries"/> the least recently seen are evicted.
 /// </para>
+/// <para>
+/// It also keeps the audit log from being flooded (a client could otherwise write lines until the
+/// 50 MB rotation pushes the evidence out of <c>audit.jsonl.1</c>): requests refused during a lockout are
+/// counted, not audited one by one, and credential-less failures are audited in full only
+/// <see cref="CredentiallessAuditedPerWindow"/> times per client and window, the rest counted. The
+/// counts come back as <see cref="AuthAuditSummary"/> lines from <see cref="CollectSummaries"/> once their
+/// lockout or window is over (<see cref="AuthAuditReporter"/> asks every 30 s and at shutdown).
+/// </para>
 /// </summary>
 internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimeProvider time)
 {
     public const int MaxEntries = 10_000;
 
+    /// <summary>Credential-less failures per client and window that are audited line by line.</summary>
+    public const int CredentiallessAuditedPerWindow = 10;
+
     private readonly ConcurrentDictionary<IPAddress, Entry> _entries = new();
     private readonly Lock _sweepGate = new();
+    private readonly Lock _evictedGate = new();
     private int _count;
     private long _nextSweepTicks;
+    private EvictedCounts _evicted;
 
     public AuthThrottleSettings Settings { get; } = settings;
 
@@ -51,12 +64,7 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
     {
         var now = time.GetUtcNow();
         MaybeSweep(now);
-        var entry = _entries.GetOrAdd(client, static (_, state) =>
-        {
-            Interlocked.Increment(ref state._count);
-            return new Entry(state.Settings.MaxFailures);
-        }, this);
-
+        var entry = GetOrAdd(client);
         lock (entry.Gate)
         {
             entry.LastSeen = now;
@@ -80,11 +88,110 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
             var duration = TimeSpan.FromTicks(Math.Min(Settings.MaxLockout.Ticks,
                 Settings.Lockout.Ticks * (1L << Math.Min(entry.Level, 30))));
             entry.Level++;
+            var previous = entry.TakeRefused(Settings.Window);
+            entry.LockedSince = now;
             entry.LockedUntil = now + duration;
             entry.Clear();
-            return new FailureOutcome(failures, duration);
+            return new FailureOutcome(failures, duration, previous is null ? null : previous with { Client = client });
         }
     }
+
+    /// <summary>Counts a request refused because its client is locked out (audited later as one summary).</summary>
+    public void RecordRefusedWhileLockedOut(IPAddress client)
+    {
+        if (_entries.TryGetValue(client, out var entry))
+        {
+            lock (entry.Gate)
+            {
+                entry.Refused++;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records a request that presented no credential: never counted toward a lockout. Says whether to audit
+    /// it in full; past <see cref="CredentiallessAuditedPerWindow"/> in the window it is only counted.
+    /// </summary>
+    public bool RecordCredentialless(IPAddress client, out AuthAuditSummary? endedWindow)
+    {
+        var now = time.GetUtcNow();
+        MaybeSweep(now);
+        var entry = GetOrAdd(client);
+        lock (entry.Gate)
+        {
+            entry.LastSeen = now;
+            endedWindow = null;
+            if (now - entry.CredentiallessSince >= Settings.Window)
+            {
+                endedWindow = entry.TakeSuppressed(Settings.Window) is { } ended ? ended with { Client = client } : null;
+                entry.CredentiallessSince = now;
+                entry.CredentiallessInWindow = 0;
+            }
+
+            if (++entry.CredentiallessInWindow <= CredentiallessAuditedPerWindow)
+            {
+                return true;
+            }
+
+            if (entry.Suppressed++ == 0)
+            {
+                entry.FirstSuppressed = now;
+            }
+
+            entry.LastSuppressed = now;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Summaries whose lockout or credential-less window is over (all of them when <paramref name="all"/>, at
+    /// shutdown), and what was evicted under memory pressure. Each count is returned once.
+    /// </summary>
+    public IReadOnlyList<AuthAuditSummary> CollectSummaries(bool all = false)
+    {
+        var now = time.GetUtcNow();
+        var summaries = new List<AuthAuditSummary>();
+        foreach (var (client, entry) in _entries)
+        {
+            lock (entry.Gate)
+            {
+                if (entry.Refused > 0 && (all || entry.LockedUntil <= now))
+                {
+                    summaries.Add(entry.TakeRefused(Settings.Window)! with { Client = client, Ended = entry.LockedUntil <= now });
+                }
+
+                if (entry.Suppressed > 0 && (all || now - entry.CredentiallessSince >= Settings.Window))
+                {
+                    summaries.Add(entry.TakeSuppressed(Settings.Window)! with { Client = client });
+                }
+            }
+        }
+
+        EvictedCounts evicted;
+        lock (_evictedGate)
+        {
+            (evicted, _evicted) = (_evicted, default);
+        }
+
+        if (evicted.Refused > 0)
+        {
+            summaries.Add(new AuthAuditSummary(AuthAuditSummary.Kind.RefusedWhileLockedOut, null, evicted.Refused, null, null, Settings.Window, evicted.Clients));
+        }
+
+        if (evicted.Suppressed > 0)
+        {
+            summaries.Add(new AuthAuditSummary(AuthAuditSummary.Kind.CredentiallessSuppressed, null, evicted.Suppressed, null, null, Settings.Window, evicted.Clients));
+        }
+
+        return summaries;
+    }
+
+    private Entry GetOrAdd(IPAddress client) =>
+        _entries.GetOrAdd(client, static (_, state) =>
+        {
+            Interlocked.Increment(ref state._count);
+            return new Entry(state.Settings.MaxFailures);
+        }, this);
 
     private void MaybeSweep(DateTimeOffset now)
     {
@@ -107,7 +214,9 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
                 bool idle;
                 lock (entry.Gate)
                 {
-                    idle = entry.Recent(now, Settings.Window) == 0 && now - entry.LockedUntil > Settings.MaxLockout;
+                    // Counts not yet reported keep an entry alive until CollectSummaries has taken them.
+                    idle = entry.Recent(now, Settings.Window) == 0 && now - entry.LockedUntil > Settings.MaxLockout
+                           && entry.Refused == 0 && entry.Suppressed == 0 && now - entry.CredentiallessSince >= Settings.Window;
                 }
 
                 if (idle && _entries.TryRemove(key, out _))
@@ -123,9 +232,10 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
                 var victims = _entries.OrderBy(kv => kv.Value.LastSeen).Take(_entries.Count / 2).Select(kv => kv.Key).ToList();
                 foreach (var key in victims)
                 {
-                    if (_entries.TryRemove(key, out _))
+                    if (_entries.TryRemove(key, out var victim))
                     {
                         Interlocked.Decrement(ref _count);
+                        Evicted(victim);
                     }
                 }
             }
@@ -136,6 +246,27 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
         }
     }
 
+    // An evicted client's unreported counts still reach the audit log, summed over every evicted client.
+    private void Evicted(Entry victim)
+    {
+        long refused, suppressed;
+        lock (victim.Gate)
+        {
+            (refused, suppressed) = (victim.Refused, victim.Suppressed);
+            victim.Refused = victim.Suppressed = 0;
+        }
+
+        if (refused > 0 || suppressed > 0)
+        {
+            lock (_evictedGate)
+            {
+                _evicted = new EvictedCounts(_evicted.Refused + refused, _evicted.Suppressed + suppressed, _evicted.Clients + 1);
+            }
+        }
+    }
+
+    private readonly record struct EvictedCounts(long Refused, long Suppressed, int Clients);
+
     private sealed class Entry(int capacity)
     {
         private readonly DateTimeOffset[] _failures = new DateTimeOffset[capacity];
@@ -144,8 +275,44 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
 
         public Lock Gate { get; } = new();
         public DateTimeOffset LastSeen { get; set; }
+        public DateTimeOffset LockedSince { get; set; } = DateTimeOffset.MinValue;
         public DateTimeOffset LockedUntil { get; set; } = DateTimeOffset.MinValue;
         public int Level { get; set; }
+
+        /// <summary>Requests refused during the current (or last) lockout, not yet reported.</summary>
+        public long Refused { get; set; }
+
+        public DateTimeOffset CredentiallessSince { get; set; } = DateTimeOffset.MinValue;
+        public int CredentiallessInWindow { get; set; }
+
+        /// <summary>Credential-less failures past the per-window allowance, not yet reported.</summary>
+        public long Suppressed { get; set; }
+        public DateTimeOffset FirstSuppressed { get; set; }
+        public DateTimeOffset LastSuppressed { get; set; }
+
+        public AuthAuditSummary? TakeRefused(TimeSpan window)
+        {
+            if (Refused == 0)
+            {
+                return null;
+            }
+
+            var summary = new AuthAuditSummary(AuthAuditSummary.Kind.RefusedWhileLockedOut, null, Refused, LockedSince, LockedUntil, window);
+            Refused = 0;
+            return summary;
+        }
+
+        public AuthAuditSummary? TakeSuppressed(TimeSpan window)
+        {
+            if (Suppressed == 0)
+            {
+                return null;
+            }
+
+            var summary = new AuthAuditSummary(AuthAuditSummary.Kind.CredentiallessSuppressed, null, Suppressed, FirstSuppressed, LastSuppressed, window);
+            Suppressed = 0;
+            return summary;
+        }
 
         public void Add(DateTimeOffset at)
         {
@@ -176,5 +343,8 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
     }
 }
 
-/// <summary>Failures still inside the window, and the lockout this failure started (if any).</summary>
-internal readonly record struct FailureOutcome(int FailuresInWindow, TimeSpan? LockoutStarted);
+/// <summary>
+/// Failures still inside the window, the lockout this failure started (if any), and the refusals of the
+/// client's previous lockout if they had not been reported yet (a new lockout begins a new count).
+/// </summary>
+internal readonly record struct FailureOutcome(int FailuresInWindow, TimeSpan? LockoutStarted, AuthAuditSummary? PreviousLockoutRefusals = null);

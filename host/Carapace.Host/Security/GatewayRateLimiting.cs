@@ -16,7 +16,11 @@ namespace Carapace.Host.Security;
 /// address from <see cref="ClientAddress"/> (socket peer, or the first untrusted forwarded hop behind
 /// a trusted proxy). Loopback clients (127.0.0.1 and ::1 exactly, as for local-direct auth) are exempt unless
 /// <c>gateway.rateLimit.exemptLoopback: false</c>: they are this machine, whose CLI and UI should not
-/// be throttled. Auth-failure throttling is separate and does apply to loopback.
+/// be throttled. A request carrying any forwarding header (<c>X-Forwarded-For</c>, <c>X-Real-IP</c>,
+/// <c>Forwarded</c>, …) is never exempt, whoever sent it: it was relayed, typically by a reverse proxy on this
+/// machine that is not listed in <c>gateway.trustedProxies</c>, and its real senders must not inherit
+/// loopback's privilege (it is limited in a bucket of its own). Auth-failure throttling is separate and
+/// does apply to loopback.
 /// </summary>
 internal static class GatewayRateLimiting
 {
@@ -37,8 +41,10 @@ internal static class GatewayRateLimiting
             {
                 var client = ClientAddress.Of(context);
                 var isInvoke = IsInvokeRoute(context.Request.Path);
-                var key = new RateKey(client.Key, isInvoke);
-                return settings.ExemptLoopback && client.IsLoopback
+                var exempt = settings.ExemptLoopback && client.IsLoopback && !Auth.LocalDirectRequest.IsForwarded(context.Request.Headers);
+                // Exemption is part of the key: a partition's limiter is created once, by the first request with that key.
+                var key = new RateKey(client.Key, isInvoke, exempt);
+                return exempt
                     ? RateLimitPartition.GetNoLimiter(key)
                     : RateLimitPartition.GetTokenBucketLimiter(key, k => k.Invoke ? invoke : general);
             });
@@ -98,5 +104,5 @@ internal static class GatewayRateLimiting
                 QueueLimit = 0, AutoReplenishment = false,
             };
 
-    private readonly record struct RateKey(IPAddress Client, bool Invoke);
+    private readonly record struct RateKey(IPAddress Client, bool Invoke, bool Exempt);
 }

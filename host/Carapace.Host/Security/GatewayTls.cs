@@ -10,8 +10,10 @@ namespace Carapace.Host.Security;
 /// <summary>
 /// The gateway's TLS certificate: a PEM certificate and unencrypted PEM key named by
 /// <c>gateway.tls.certPath</c>/<c>keyPath</c>, or, with <c>gateway.tls.selfSigned: true</c>, an ECDSA P-256
-/// certificate for localhost, 127.0.0.1 and ::1 generated once into <c>&lt;state&gt;/tls/</c> (key 0600) and
-/// reused on every start until it is within 30 days of expiry. Clients verify it with
+/// certificate for the names of <see cref="SelfSignedNames"/> (localhost, 127.0.0.1, ::1, the bind address or,
+/// with <c>bind: lan</c>, this machine's addresses and host name, and <c>gateway.tls.hostNames</c>) generated
+/// once into <c>&lt;state&gt;/tls/</c> (key 0600) and reused on every start until it is within 30 days of expiry
+/// or no longer names them all (an interface address changed). Clients verify it with
 /// <c>cara --ca &lt;state&gt;/tls/gateway.crt</c>.
 /// </summary>
 internal static class GatewayTls
@@ -30,7 +32,7 @@ internal static class GatewayTls
         }
 
         return settings.SelfSigned
-            ? LoadOrCreateSelfSigned(Path.Combine(state.Root, "tls"), bindAddress, time, log)
+            ? LoadOrCreateSelfSigned(Path.Combine(state.Root, "tls"), SelfSignedNames.For(bindAddress, settings.HostNames), time, log)
             : LoadPem(settings.CertPath!, settings.KeyPath!, log);
     }
 
@@ -62,7 +64,7 @@ internal static class GatewayTls
         }
     }
 
-    private static X509Certificate2 LoadOrCreateSelfSigned(string directory, IPAddress bindAddress, TimeProvider time, ILogger log)
+    private static X509Certificate2 LoadOrCreateSelfSigned(string directory, SelfSignedNames required, TimeProvider time, ILogger log)
     {
         OwnerOnly.EnsureDirectory(directory);
         var certPath = Path.Combine(directory, CertificateFile);
@@ -73,7 +75,7 @@ internal static class GatewayTls
             try
             {
                 var existing = X509Certificate2.CreateFromPemFile(certPath, keyPath);
-                if (existing.NotAfter.ToUniversalTime() - now.UtcDateTime > RenewBefore && Covers(existing, bindAddress))
+                if (existing.NotAfter.ToUniversalTime() - now.UtcDateTime > RenewBefore && Covers(existing, required))
                 {
                     OwnerOnly.TightenFile(keyPath);
                     log.LogInformation("TLS: self-signed certificate {CertPath} (SHA-256 {Thumbprint}), valid until {NotAfter:yyyy-MM-dd}",
@@ -82,7 +84,7 @@ internal static class GatewayTls
                 }
 
                 existing.Dispose();
-                log.LogInformation("TLS: the self-signed certificate expires soon or does not cover {Bind}; generating a new one", bindAddress);
+                log.LogInformation("TLS: the self-signed certificate expires soon or does not name all of {Names}; generating a new one", Describe(required));
             }
             catch (CryptographicException ex)
             {
@@ -93,12 +95,14 @@ internal static class GatewayTls
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=Carapace gateway (self-signed)", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddIpAddress(IPAddress.IPv6Loopback);
-        if (!bindAddress.Equals(IPAddress.Any) && !bindAddress.Equals(IPAddress.IPv6Any) && !IPAddress.IsLoopback(bindAddress))
+        foreach (var dns in required.DnsNames)
         {
-            names.AddIpAddress(bindAddress);
+            names.AddDnsName(dns);
+        }
+
+        foreach (var address in required.Addresses)
+        {
+            names.AddIpAddress(address);
         }
 
         request.CertificateExtensions.Add(names.Build());
@@ -110,19 +114,17 @@ internal static class GatewayTls
 
         AtomicFile.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         AtomicFile.WriteAllText(certPath, created.ExportCertificatePem());
-        log.LogInformation("TLS: generated a self-signed certificate {CertPath} (SHA-256 {Thumbprint}); clients verify it with --ca {CertPath}",
-            certPath, created.GetCertHashString(HashAlgorithmName.SHA256), certPath);
+        log.LogInformation("TLS: generated a self-signed certificate {CertPath} for {Names} (SHA-256 {Thumbprint}); clients verify it with --ca {CertPath}",
+            certPath, Describe(required), created.GetCertHashString(HashAlgorithmName.SHA256), certPath);
         return X509Certificate2.CreateFromPemFile(certPath, keyPath);
     }
 
-    private static bool Covers(X509Certificate2 certificate, IPAddress bindAddress)
+    private static bool Covers(X509Certificate2 certificate, SelfSignedNames required)
     {
-        if (bindAddress.Equals(IPAddress.Any) || bindAddress.Equals(IPAddress.IPv6Any) || IPAddress.IsLoopback(bindAddress))
-        {
-            return true;
-        }
-
         var names = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
-        return names is not null && names.EnumerateIPAddresses().Any(bindAddress.Equals);
+        return names is not null && required.AreCoveredBy(names.EnumerateDnsNames(), names.EnumerateIPAddresses());
     }
+
+    private static string Describe(SelfSignedNames names) =>
+        string.Join(", ", names.DnsNames.Concat(names.Addresses.Select(a => a.ToString())));
 }

@@ -14,7 +14,7 @@ namespace Carapace.Host.Security;
 /// <summary>Registers the hardening services and configures Kestrel's listener for them.</summary>
 internal static class HardeningServices
 {
-    /// <summary>Metrics, auth-failure throttling, per-address connection limits, the file audit log and rate limiting.</summary>
+    /// <summary>Metrics, auth-failure throttling (and its audit summaries), per-address connection limits, the file audit log and rate limiting.</summary>
     public static IServiceCollection AddGatewayHardening(this IServiceCollection services, SecuritySettings security, StateDirectory state)
     {
         services.AddSingleton(security);
@@ -22,6 +22,8 @@ internal static class HardeningServices
         services.AddMetrics();
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton(sp => new AuthFailureThrottle(security.AuthThrottle, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<AuthAuditReporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuthAuditReporter>());
         services.AddSingleton(sp => new ConnectionLimits(security.Limits.MaxConnectionsPerIp,
             sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Carapace.Gateway.Connections")));
         services.AddSingleton(sp => new FileAuditLog(state.AuditLogPath, sp.GetRequiredService<TimeProvider>(),

@@ -34,9 +34,14 @@ internal sealed record RequestLimitSettings(
         DefaultMaxBodyBytes, 100, 32 * 1024, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(120), 1024, 64);
 }
 
-/// <summary><c>gateway.tls.*</c>: a PEM certificate and key, or a self-signed certificate kept in the state dir.</summary>
-internal sealed record TlsSettings(string? CertPath, string? KeyPath, bool SelfSigned)
+/// <summary>
+/// <c>gateway.tls.*</c>: a PEM certificate and key, or a self-signed certificate kept in the state dir, which
+/// also names <see cref="HostNames"/> (<c>gateway.tls.hostNames</c>).
+/// </summary>
+internal sealed record TlsSettings(string? CertPath, string? KeyPath, bool SelfSigned, IReadOnlyList<string> HostNames)
 {
+    public TlsSettings(string? certPath, string? keyPath, bool selfSigned) : this(certPath, keyPath, selfSigned, []) { }
+
     public static TlsSettings Off { get; } = new(null, null, false);
 
     public bool Enabled => SelfSigned || CertPath is not null;
@@ -107,8 +112,29 @@ internal sealed record SecuritySettings(
             reader.Fail("gateway:tls:selfSigned", "cannot be combined with gateway.tls.certPath; choose one");
         }
 
+        var hostNames = new List<string>();
+        var entries = reader.List("gateway:tls:hostNames");
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var name = entries[i].Trim();
+            if (IPAddress.TryParse(name, out _) || Uri.CheckHostName(name) == UriHostNameType.Dns)
+            {
+                hostNames.Add(name);
+            }
+            else
+            {
+                reader.Fail(string.Create(CultureInfo.InvariantCulture, $"gateway:tls:hostNames:{i}"),
+                    $"must be a DNS name or an IP address such as carapace.lan or 192.168.1.20 (got '{entries[i]}')");
+            }
+        }
+
+        if (hostNames.Count > 0 && !selfSigned)
+        {
+            reader.Fail("gateway:tls:hostNames", "names the self-signed certificate; set gateway.tls.selfSigned: true (a PEM certificate carries its own names)");
+        }
+
         return cert is not null && key is not null ? new TlsSettings(cert, key, false)
-            : selfSigned ? new TlsSettings(null, null, true)
+            : selfSigned ? new TlsSettings(null, null, true, hostNames)
             : TlsSettings.Off;
     }
 

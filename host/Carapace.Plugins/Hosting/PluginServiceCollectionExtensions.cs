@@ -17,9 +17,10 @@ internal static class PluginServiceCollectionExtensions
     /// <summary>
     /// Registers the plugin runtime: <see cref="PluginRuntime"/> (catalog + lifecycle, the façade the
     /// control API uses), <see cref="ToolRegistry"/>, <see cref="ChannelRegistry"/>,
-    /// <see cref="MessageRouter"/>, the managed-plugin <see cref="PluginInstaller"/> and <see cref="PluginDoctor"/>
-    /// (active when <see cref="PluginRuntimeOptions.ManagedDirectory"/> is set), and a hosted service that loads
-    /// plugins at start and unloads them at stop.
+    /// <see cref="MessageRouter"/>, <see cref="PluginMetrics"/> (meter <c>Carapace.Plugins</c> from the
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/>), the managed-plugin <see cref="PluginInstaller"/> and
+    /// <see cref="PluginDoctor"/> (active when <see cref="PluginRuntimeOptions.ManagedDirectory"/> is set), and a hosted
+    /// service that loads plugins at start and unloads them at stop.
     /// Register your own <see cref="IPluginServicesFactory"/> and <see cref="IPluginLifecycleObserver"/>
     /// before or after this call to replace the deny-all and no-op defaults.
     /// </summary>
@@ -50,6 +51,8 @@ internal static class PluginServiceCollectionExtensions
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             options));
+        services.AddMetrics();
+        services.AddSingleton<PluginMetrics>();
         services.AddSingleton<ToolRegistry>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton(sp => new MessageRouter(
@@ -58,17 +61,22 @@ internal static class PluginServiceCollectionExtensions
             configuration,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<MessageRouter>>(),
             sp.GetRequiredService<IPluginLifecycleObserver>()));
-        services.AddSingleton(sp => new PluginRuntime(
-            sp.GetRequiredService<PluginActivator>(),
-            sp.GetRequiredService<ToolRegistry>(),
-            sp.GetRequiredService<ChannelRegistry>(),
-            sp.GetRequiredService<MessageRouter>(),
-            options,
-            configuration,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
-            sp.GetRequiredService<IPluginLifecycleObserver>(),
-            sp.GetRequiredService<ManagedPluginStore>()));
+        services.AddSingleton(sp =>
+        {
+            var runtime = new PluginRuntime(
+                sp.GetRequiredService<PluginActivator>(),
+                sp.GetRequiredService<ToolRegistry>(),
+                sp.GetRequiredService<ChannelRegistry>(),
+                sp.GetRequiredService<MessageRouter>(),
+                options,
+                configuration,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+                sp.GetRequiredService<IPluginLifecycleObserver>(),
+                sp.GetRequiredService<ManagedPluginStore>());
+            sp.GetRequiredService<PluginMetrics>().ObserveStates(() => runtime.List().Select(p => p.State));
+            return runtime;
+        });
         services.AddSingleton<PluginInstaller>();
         services.AddSingleton<PluginDoctor>();
         services.AddHostedService<PluginRuntimeHostedService>();

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Carapace.Plugins.Tools;
+using Carapace.Storage;
+using Carapace.Storage.Yaml;
 using Json.Schema;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -15,6 +17,9 @@ namespace Carapace.Plugins.Manifest;
 /// </summary>
 internal static partial class ManifestParser
 {
+    /// <summary>Largest <c>plugin.yaml</c> read; real manifests are a few hundred bytes.</summary>
+    public const int MaxBytes = 64 * 1024;
+
     /// <summary>Ids the runtime uses for its own keys under <c>plugins:</c>; a plugin cannot take them.</summary>
     private static readonly HashSet<string> ReservedIds = new(StringComparer.Ordinal) { "enabled", "watch", "load", "runtime" };
 
@@ -39,18 +44,26 @@ internal static partial class ManifestParser
             return ManifestResult.Fail($"no {PluginManifest.FileName} in {dir}", null);
         }
 
-        string text;
+        byte[]? bytes;
         try
         {
-            text = File.ReadAllText(file);
+            bytes = CappedFile.ReadAllBytes(file, MaxBytes);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return ManifestResult.Fail($"cannot read {PluginManifest.FileName}: {ex.Message}", null);
         }
-        catch (UnauthorizedAccessException ex)
+
+        if (bytes is null)
         {
-            return ManifestResult.Fail($"cannot read {PluginManifest.FileName}: {ex.Message}", null);
+            return ManifestResult.Fail($"{PluginManifest.FileName}: the file is larger than {MaxBytes / 1024} KiB", null);
+        }
+
+        // As File.ReadAllText: UTF-8, a byte order mark dropped, invalid bytes replaced (the parser then reports them).
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        if (text.StartsWith('\uFEFF'))
+        {
+            text = text[1..];
         }
 
         return Parse(text, dir, checkFiles: true);
@@ -74,7 +87,7 @@ internal static partial class ManifestParser
 
             foreach (var (key, _) in root.Children)
             {
-                var field = (key as YamlScalarNode)?.Value ?? string.Empty;
+                var field = KeyText(key);
                 if (!KnownFields.Contains(field))
                 {
                     throw Error(key, $"unknown field '{field}'" + Suggest(field, KnownFields));
@@ -191,21 +204,15 @@ internal static partial class ManifestParser
 
     private static YamlMappingNode LoadRoot(string yaml)
     {
-        var stream = new YamlStream();
-        var parser = new TrackingParser(new Parser(new StringReader(yaml)));
+        YamlStream stream;
         try
         {
-            stream.Load(parser);
+            stream = UntrustedYaml.Load(yaml);
         }
         catch (YamlException ex)
         {
             // YamlDotNet's messages already say "(Line: x, Col: y ...)"; keep just the useful part.
             throw new ManifestException($"invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {Inner(ex)}", ex);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // The scanner sometimes fails without a position; report where the last good token ended.
-            throw new ManifestException($"invalid YAML at line {parser.LastGood.Line}, column {parser.LastGood.Column}: unterminated or malformed value after this point", ex);
         }
 
         if (stream.Documents.Count != 1)
@@ -215,24 +222,6 @@ internal static partial class ManifestParser
 
         return stream.Documents[0].RootNode as YamlMappingNode
             ?? throw Error(stream.Documents[0].RootNode, "the top level must be a mapping of fields");
-    }
-
-    /// <summary>Remembers the end of the last event parsed, for errors YamlDotNet reports without a position.</summary>
-    private sealed class TrackingParser(IParser inner) : IParser
-    {
-        public Mark LastGood { get; private set; } = Mark.Empty;
-
-        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
-
-        public bool MoveNext()
-        {
-            if (inner.Current is { } current)
-            {
-                LastGood = current.End;
-            }
-
-            return inner.MoveNext();
-        }
     }
 
     private static string Inner(YamlException ex)
@@ -278,7 +267,7 @@ internal static partial class ManifestParser
         var filesystem = new List<string>();
         foreach (var (key, value) in map.Children)
         {
-            var name = ((YamlScalarNode)key).Value ?? string.Empty;
+            var name = KeyText(key);
             switch (name)
             {
                 case "http":
@@ -326,7 +315,8 @@ internal static partial class ManifestParser
         var result = new List<string>();
         foreach (var (key, value) in map.Children)
         {
-            switch (((YamlScalarNode)key).Value)
+            var name = KeyText(key);
+            switch (name)
             {
                 case "profile":
                     result.Add(ScalarText(value, "capabilities.subprocess.profile"));
@@ -335,7 +325,7 @@ internal static partial class ManifestParser
                     result.AddRange(Sequence(value, "capabilities.subprocess.profiles").Select(n => ScalarText(n, "capabilities.subprocess.profiles[]")));
                     break;
                 default:
-                    throw Error(key, $"unknown field '{((YamlScalarNode)key).Value}' in capabilities.subprocess (expected profile or profiles)");
+                    throw Error(key, $"unknown field '{name}' in capabilities.subprocess (expected profile or profiles)");
             }
         }
 
@@ -363,6 +353,9 @@ internal static partial class ManifestParser
 
         return doc.RootElement.Clone();
     }
+
+    // A complex key (`? [a]: b`) is no field name; it then matches nothing and is reported as unknown.
+    private static string KeyText(YamlNode key) => (key as YamlScalarNode)?.Value ?? string.Empty;
 
     private static YamlNode Required(YamlMappingNode root, string field) =>
         root.Children.TryGetValue(new YamlScalarNode(field), out var node)

@@ -8,20 +8,35 @@ namespace Carapace.Plugins.Manifest;
 /// <summary>
 /// Converts a YAML node to JSON so an embedded <c>configSchema</c> can be handed to JsonSchema.Net.
 /// Plain scalars get YAML 1.2 core-schema typing (true/false, null, numbers); quoted scalars stay strings.
+/// Recursive, so it refuses to go deeper than <see cref="MaxDepth"/> itself rather than trusting every
+/// caller to have parsed with <see cref="Carapace.Storage.Yaml.GuardedYamlParser"/>; System.Text.Json
+/// would refuse deeper documents anyway.
 /// </summary>
 internal static class YamlJson
 {
-    public static JsonNode? ToJson(YamlNode node) => node switch
+    public const int MaxDepth = Carapace.Storage.Yaml.GuardedYamlParser.DefaultMaxDepth;
+
+    public static JsonNode? ToJson(YamlNode node) => ToJson(node, 0);
+
+    private static JsonNode? ToJson(YamlNode node, int depth)
     {
-        YamlMappingNode map => ToObject(map),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToJson).ToArray()),
-        YamlScalarNode scalar => ToScalar(scalar),
-        _ => throw new ManifestException($"unsupported YAML node at {Where(node)}"),
-    };
+        if (depth >= MaxDepth)
+        {
+            throw new ManifestException($"nesting deeper than {MaxDepth} levels at {Where(node)}");
+        }
+
+        return node switch
+        {
+            YamlMappingNode map => ToObject(map, depth),
+            YamlSequenceNode seq => new JsonArray(seq.Children.Select(child => ToJson(child, depth + 1)).ToArray()),
+            YamlScalarNode scalar => ToScalar(scalar),
+            _ => throw new ManifestException($"unsupported YAML node at {Where(node)}"),
+        };
+    }
 
     public static string Where(YamlNode node) => $"line {node.Start.Line}, column {node.Start.Column}";
 
-    private static JsonObject ToObject(YamlMappingNode map)
+    private static JsonObject ToObject(YamlMappingNode map, int depth)
     {
         var obj = new JsonObject();
         foreach (var (key, value) in map.Children)
@@ -31,7 +46,7 @@ internal static class YamlJson
                 throw new ManifestException($"mapping keys must be strings ({Where(key)})");
             }
 
-            obj[name] = ToJson(value);
+            obj[name] = ToJson(value, depth + 1);
         }
 
         return obj;

@@ -14,7 +14,8 @@ namespace Carapace.Plugins.Tools;
 /// tool on the slot's current generation under a lease (so a reload never drops a call), applies
 /// the per-call timeout, and turns every outcome into a <see cref="ToolInvocationResult"/>.
 /// </summary>
-internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolRegistry> logger, IPluginLifecycleObserver observer)
+internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolRegistry> logger, IPluginLifecycleObserver observer,
+    Hosting.PluginMetrics? metrics = null)
 {
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
     private readonly ConcurrentDictionary<string, PluginSlot> _tools = new(StringComparer.Ordinal);
@@ -97,6 +98,13 @@ internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolReg
     }
 
     public async Task<ToolInvocationResult> InvokeAsync(string name, JsonElement arguments, ToolInvocationOptions? invocation = null, CancellationToken cancellationToken = default)
+    {
+        var result = await InvokeUnmeteredAsync(name, arguments, invocation, cancellationToken);
+        metrics?.ToolInvoked(result);
+        return result;
+    }
+
+    private async Task<ToolInvocationResult> InvokeUnmeteredAsync(string name, JsonElement arguments, ToolInvocationOptions? invocation, CancellationToken cancellationToken)
     {
         invocation ??= new ToolInvocationOptions();
         var callId = Guid.NewGuid().ToString("n")[..12];

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Carapace.Cli.Tests.Infrastructure;
 using Carapace.Testing;
 
@@ -37,6 +38,32 @@ public sealed class ConfigEncryptTests
         var body = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain("sealed-token-42", body, StringComparison.Ordinal);
         Assert.DoesNotContain("enc:v2", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_encrypt_audits_the_key_it_sealed_and_never_the_value()
+    {
+        using var dir = new TempDirectory();
+        var env = CaraProcess.IsolatedEnvironment(dir);
+        env["CARAPACE_CONFIG_PASSWORD"] = "config-password";
+        var config = Path.Combine(dir.Path, "carapace.yaml");
+        await File.WriteAllTextAsync(config, "gateway:\n  auth:\n    token: plaintext-token-77\n");
+
+        var encrypt = await CaraProcess.RunAsync(env, "config", "encrypt", "gateway.auth.token", "--config", config);
+        var again = await CaraProcess.RunAsync(env, "config", "encrypt", "gateway.auth.token", "--config", config);
+
+        Assert.True(encrypt.ExitCode == 0, encrypt.ToString());
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var auditPath = Path.Combine(dir.Path, "state", "audit.jsonl");
+        var text = await File.ReadAllTextAsync(auditPath);
+        var change = Assert.Single(AuditLines(auditPath), e => e.GetProperty("event").GetString() == "config_changed").GetProperty("data");
+        Assert.Equal("gateway.auth.token", change.GetProperty("key_path").GetString());
+        Assert.Equal("cli", change.GetProperty("actor").GetString());
+        Assert.Equal("encrypt", change.GetProperty("method").GetString());
+        Assert.Equal(config, change.GetProperty("path").GetString());
+        Assert.DoesNotContain("plaintext-token-77", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("enc:v2", text, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(auditPath));
     }
 
     [Fact]
@@ -91,4 +118,7 @@ public sealed class ConfigEncryptTests
         Assert.DoesNotContain("already sealed", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(original, await File.ReadAllTextAsync(config));
     }
+
+    private static List<JsonElement> AuditLines(string path) =>
+        File.ReadAllLines(path).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Carapace.Host.Api;
 using Carapace.Host.Audit;
 using Carapace.Host.Tests.Infrastructure;
 using Carapace.Testing;
@@ -62,5 +63,19 @@ public sealed class AuditApiTests
 
         Assert.Equal("x", json.GetProperty("events").EnumerateArray().Last().GetProperty("event").GetString());
         Assert.Equal(1, json.GetProperty("skipped").GetInt32());
+    }
+
+    [Fact]
+    public async Task An_unreadable_audit_log_is_503_problem_not_a_500()
+    {
+        await using var gateway = await GatewayFixture.StartAsync(env: TokenEnv());
+        using var authed = gateway.Client(Token);
+        Directory.CreateDirectory(gateway.AuditPath);   // EISDIR for the reader
+
+        var problem = await ProblemAssert.IsProblemAsync(await authed.GetAsync("/control/audit"), HttpStatusCode.ServiceUnavailable,
+            AuditApi.UnavailableCode);
+
+        Assert.Contains("cannot be read", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await authed.GetAsync("/control/status")).StatusCode);
     }
 }

@@ -1,8 +1,9 @@
-using System.Diagnostics.Metrics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Carapace.Host.Audit;
 using Carapace.Host.Tests.Infrastructure;
-using Carapace.Testing;
-using Microsoft.Extensions.DependencyInjection;
+using Carapace.Sandbox;
 
 namespace Carapace.Host.Tests.Api;
 
@@ -55,46 +56,66 @@ public sealed class MetricsApiTests
     }
 
     [Fact]
-    public async Task Components_publish_metrics_through_a_carapace_meter()
+    public async Task Plugin_states_tool_invocations_and_sandbox_runs_are_exported()
     {
-        await using var gateway = await GatewayFixture.StartAsync(env: TokenEnv(),
-            configureServices: services => services.AddSingleton<PretendPluginRuntime>());
+        await using var gateway = await GatewayFixture.StartAsync("plugins:\n  runtime:\n    toolTimeoutSeconds: 5\n", env: TokenEnv(), withPlugins: true);
         using var authed = gateway.Client(Token);
-        var runtime = gateway.Service<PretendPluginRuntime>();
 
-        runtime.Invoked("echo", TimeSpan.FromMilliseconds(12));
-        runtime.Invoked("echo", TimeSpan.FromMilliseconds(30));
+        Assert.Equal(HttpStatusCode.OK, (await authed.PostAsJsonAsync("/control/tools/echo/invoke", new { text = "one" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await authed.PostAsJsonAsync("/control/tools/echo/invoke", new { text = "two" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await authed.PostAsJsonAsync("/control/tools/echo/invoke", new { delayMs = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await authed.PostAsJsonAsync("/control/tools/no-such-tool-x1/invoke", new { })).StatusCode);
+        var shell = await authed.PostAsJsonAsync("/control/tools/shell/invoke", new { command = "/bin/echo", args = new[] { "metered" } });
+        Assert.Equal(HttpStatusCode.OK, shell.StatusCode);
+        var plugins = JsonDocument.Parse(await authed.GetStringAsync("/control/plugins")).RootElement.GetProperty("plugins")
+            .EnumerateArray().Select(p => p.GetProperty("state").GetString()!).ToList();
 
-        string text = string.Empty;
-        await Poll.UntilAsync(async () =>
-        {
-            text = await authed.GetStringAsync("/control/metrics");
-            return text.Contains("carapace_plugins_tool_invocations", StringComparison.Ordinal);
-        }, TimeSpan.FromSeconds(10), "the component's metrics");
-        Assert.Contains("tool=\"echo\"", text, StringComparison.Ordinal);
-        Assert.Contains("carapace_plugins_loaded{state=\"active\"} 2", text, StringComparison.Ordinal);
-        Assert.Contains("carapace_plugins_tool_duration", text, StringComparison.Ordinal);
+        var text = await authed.GetStringAsync("/control/metrics");
+
+        // prometheus-net's meter adapter: labels in name order, no unit suffixes, counters typed as gauges.
+        Assert.Contains("carapace_plugins_tool_invocations{outcome=\"ok\",tool=\"echo\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_plugins_tool_invocations{outcome=\"invalid_arguments\",tool=\"echo\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_plugins_tool_invocations{outcome=\"tool_not_found\",tool=\"(unknown)\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_plugins_tool_invocations{outcome=\"ok\",tool=\"shell\"} 1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("no-such-tool-x1", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_plugins_tool_duration_count{tool=\"echo\"} 3", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_plugins_tool_duration_bucket{tool=\"echo\",le=\"0.001\"}", text, StringComparison.Ordinal);
+        Assert.Contains($"carapace_plugins_plugins{{state=\"active\"}} {plugins.Count(s => s == "active")}", text, StringComparison.Ordinal);
+        Assert.Contains($"carapace_plugins_plugins{{state=\"disabled\"}} {plugins.Count(s => s == "disabled")}", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_plugins_plugins{state=\"leaked\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_sandbox_runs{outcome=\"exited\",profile=\"default\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_sandbox_run_duration_count{profile=\"default\"} 1", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Microsoft_AspNetCore", text, StringComparison.OrdinalIgnoreCase);
+
+        // Recording must not pin a plugin: metered calls ran inside the plugins' flows, yet both unload.
+        foreach (var id in new[] { "shell", "good-tool" })
+        {
+            var disabled = JsonDocument.Parse(await (await authed.PostAsync($"/control/plugins/{id}/disable", null)).Content.ReadAsStringAsync());
+            Assert.Equal("disabled", disabled.RootElement.GetProperty("plugin").GetProperty("state").GetString());
+        }
     }
 
-    /// <summary>What the plugin runtime will do: a Meter named Carapace.* from the gateway's IMeterFactory.</summary>
-    private sealed class PretendPluginRuntime
+    [Fact]
+    public async Task Sandbox_refusals_and_timeouts_are_counted_and_profile_labels_stay_bounded()
     {
-        private readonly Counter<long> _invocations;
-        private readonly Histogram<double> _duration;
+        await using var gateway = await GatewayFixture.StartAsync(env: TokenEnv());
+        using var authed = gateway.Client(Token);
+        var sink = gateway.Service<ISandboxEventSink>();
 
-        public PretendPluginRuntime(IMeterFactory meters)
-        {
-            var meter = meters.Create("Carapace.Plugins");
-            _invocations = meter.CreateCounter<long>("tool.invocations");
-            _duration = meter.CreateHistogram<double>("tool.duration", unit: "s");
-            meter.CreateObservableGauge("loaded", () => new Measurement<int>(2, new KeyValuePair<string, object?>("state", "active")));
-        }
+        // What the broker reports when it cannot confine a run, or a run hits its wall-clock limit.
+        sink.RunRefused(new SandboxRefusal("plugin:shell", "default", "/bin/sh", "landlock unavailable"));
+        sink.RunRefused(new SandboxRefusal("plugin:x", "made-up-profile-42", "/bin/sh", "no such profile"));
+        sink.RunCompleted(new SandboxRunSummary("plugin:shell", "default", "/bin/sleep", 1, null, 137, TimedOut: true, TimeSpan.FromSeconds(10)));
+        sink.RunCompleted(new SandboxRunSummary(null, null, "/bin/true", 2, null, 0, TimedOut: false, TimeSpan.FromMilliseconds(3)));
 
-        public void Invoked(string tool, TimeSpan took)
-        {
-            _invocations.Add(1, new KeyValuePair<string, object?>("tool", tool));
-            _duration.Record(took.TotalSeconds, new KeyValuePair<string, object?>("tool", tool));
-        }
+        var text = await authed.GetStringAsync("/control/metrics");
+
+        Assert.Contains("carapace_sandbox_runs{outcome=\"refused\",profile=\"default\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_sandbox_runs{outcome=\"refused\",profile=\"(other)\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_sandbox_runs{outcome=\"timed_out\",profile=\"default\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_sandbox_runs{outcome=\"exited\",profile=\"(none)\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("carapace_sandbox_run_duration_count{profile=\"default\"} 1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("made-up-profile-42", text, StringComparison.Ordinal);
+        await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.SandboxRefused) == 2, "both refusals audited");
     }
 }

@@ -225,6 +225,41 @@ public sealed class FileAuditLogTests
     }
 
     [Fact]
+    public async Task Drops_are_reported_on_a_timer_even_when_no_later_event_arrives()
+    {
+        using var dir = new TempDirectory();
+        var missing = Path.Combine(dir.Path, "not-yet");
+        var path = Path.Combine(missing, "audit.jsonl");
+        var time = new FakeTimeProvider();
+        await using var audit = Create(path, time);
+        for (var i = 0; i < 3; i++)
+        {
+            audit.Write("lost", new Dictionary<string, object?> { ["i"] = i });
+        }
+
+        await Poll.UntilAsync(() => audit.PendingDropped == 3, TimeSpan.FromSeconds(10), "three drops to be counted");
+        Directory.CreateDirectory(missing);
+
+        time.Advance(FileAuditLog.DropReportInterval);
+
+        await Poll.UntilAsync(() => File.Exists(path) && File.ReadAllText(path).EndsWith("\n", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the drop report");
+        var report = Assert.Single(Lines(path));
+        Assert.Equal(AuditEvents.AuditEventsDropped, report.GetProperty("event").GetString());
+        Assert.Equal(3, report.GetProperty("data").GetProperty("dropped_count").GetInt64());
+        Assert.Equal(0, audit.PendingDropped);
+    }
+
+    [Fact]
+    public void The_rotation_size_is_50_mb_as_documented()
+    {
+        // "MB" is decimal here, as in docs/security.md and upstream's 50 MB; MiB is written MiB.
+        Assert.Equal(50_000_000, FileAuditLog.DefaultRotateBytes);
+        var doc = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "security.md"));
+        Assert.Contains("At 50 MB (50 000 000 bytes) the file is renamed to `audit.jsonl.1`", doc, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_file_rotates_to_dot_1_at_the_size_limit()
     {
         using var dir = new TempDirectory();

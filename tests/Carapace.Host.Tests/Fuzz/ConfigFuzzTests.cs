@@ -1,4 +1,5 @@
 using Carapace.Host.Configuration;
+using Carapace.Testing.Fuzz;
 
 namespace Carapace.Host.Tests.Fuzz;
 
@@ -42,6 +43,28 @@ public sealed class ConfigFuzzTests
         var ex = Assert.Throws<ConfigurationException>(() => CarapaceConfigLoader.LoadFromText(yaml, "carapace.yaml", null, _ => null));
 
         Assert.Matches(@"^carapace\.yaml:\d+:\d+: invalid YAML: nesting deeper than 64 levels$", ex.Errors.Single().ToString());
+    }
+
+    [Theory]
+    [InlineData("gateway:\n  trustedProxies: &p\n    - 10.0.0.1\n    - *p\n", "4:7", "p")]                  // a cycle: walked forever
+    [InlineData("a: &v 42\nb: *v\n", "2:4", "v")]                                                        // harmless, still refused
+    [InlineData("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\nl1: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]\n", "2:10", "l0")]
+    public void Aliases_are_refused_with_their_location(string yaml, string at, string alias)
+    {
+        // docs/config.md: aliases are refused. A cycle (&p [*p]) or nested aliases ("billion laughs") would
+        // otherwise make the flattener walk forever or expand to billions of keys.
+        var ex = Assert.Throws<ConfigurationException>(() => CarapaceConfigLoader.LoadFromText(yaml, "carapace.yaml", null, _ => null));
+
+        Assert.Equal($"carapace.yaml:{at}: invalid YAML: YAML aliases (*{alias}) are not supported", ex.Errors.Single().ToString());
+    }
+
+    [Fact]
+    public void Tags_are_not_interpreted()
+    {
+        var config = CarapaceConfigLoader.LoadFromText("a: !!int 5\nb: !custom x\n", "carapace.yaml", null, _ => null);
+
+        Assert.Equal("5", config.Configuration["a"]);
+        Assert.Equal("x", config.Configuration["b"]);
     }
 
     [Fact]

@@ -133,9 +133,18 @@ public sealed class PluginGatewayTests
         Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
         Assert.NotEqual(before, await InstanceAsync(client));
 
-        await Poll.UntilAsync(() => File.Exists(Path.Combine(gateway.StateDir, "audit.jsonl"))
-                                    && File.ReadAllText(Path.Combine(gateway.StateDir, "audit.jsonl")).Contains("\"plugin_disabled\"", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(10), "plugin_disabled in the audit log");
+        string[] lifecycle = ["plugin_disabled", "plugin_unloaded", "plugin_enabled", "plugin_reloaded"];
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath,
+            e => lifecycle.All(name => e.Any(x => x.GetProperty("event").GetString() == name && IsGoodTool(x))),
+            "disable, unload, enable and reload of good-tool in the audit log");
+        var order = events.Where(IsGoodTool).Select(e => e.GetProperty("event").GetString()).Where(lifecycle.Contains).ToList();
+        Assert.True(order.IndexOf("plugin_disabled") < order.IndexOf("plugin_enabled"), string.Join(", ", order));
+        Assert.True(order.IndexOf("plugin_enabled") < order.IndexOf("plugin_reloaded"), string.Join(", ", order));
+        var unloaded = events.First(e => e.GetProperty("event").GetString() == "plugin_unloaded" && IsGoodTool(e)).GetProperty("data");
+        Assert.True(unloaded.GetProperty("ms").GetDouble() > 0);
+
+        static bool IsGoodTool(JsonElement e) =>
+            e.GetProperty("data").TryGetProperty("plugin_id", out var id) && id.GetString() == "good-tool";
     }
 
     private static async Task<string> InstanceAsync(HttpClient client)
@@ -229,7 +238,7 @@ public sealed class PluginGatewayTests
 
         using (var unsigned = new HttpRequestMessage(HttpMethod.Post, "/plugins/webhook/ci") { Content = new StringContent(body, Encoding.UTF8, "application/json") })
         {
-            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(unsigned)).StatusCode);
+            await ProblemAssert.IsProblemAsync(await client.SendAsync(unsigned), HttpStatusCode.Unauthorized, "unauthorized");
         }
 
         using (var signed = new HttpRequestMessage(HttpMethod.Post, "/plugins/webhook/ci") { Content = new StringContent(body, Encoding.UTF8, "application/json") })

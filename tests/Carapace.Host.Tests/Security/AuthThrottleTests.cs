@@ -74,7 +74,123 @@ public sealed class AuthThrottleTests
         }
 
         Assert.Equal(HttpStatusCode.OK, (await right.GetAsync("/control/status")).StatusCode);
-        await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthFailure) == 25, "25 audited failures");
+        await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthFailure) == AuthFailureThrottle.CredentiallessAuditedPerWindow,
+            "the first failures audited one by one");
+    }
+
+    [Fact]
+    public async Task Credential_less_failures_past_the_allowance_are_summarised_per_client_when_the_window_ends()
+    {
+        // Unlimited lines would let any client push real evidence out through rotation (only audit.jsonl.1 is kept).
+        var time = new FakeTimeProvider();
+        await using var gateway = await Start(time);
+        using var local = gateway.Client();
+        using var remote = gateway.RemoteClient();
+        for (var i = 0; i < 25; i++)
+        {
+            await local.GetAsync("/control/status");
+        }
+
+        for (var i = 0; i < 12; i++)
+        {
+            await remote.GetAsync("/control/status");
+        }
+
+        time.Advance(TimeSpan.FromSeconds(60));
+
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthFailuresSuppressed) == 2, "a summary per client");
+        Assert.Equal(2 * AuthFailureThrottle.CredentiallessAuditedPerWindow, events.Count(AuditEvents.AuthFailure));
+        var summaries = events.Where(e => e.GetProperty("event").GetString() == AuditEvents.AuthFailuresSuppressed)
+            .Select(e => e.GetProperty("data")).ToDictionary(d => d.GetProperty("remote_ip").GetString()!, d => d.GetProperty("count").GetInt64());
+        Assert.Equal(15, summaries["127.0.0.1"]);
+        Assert.Equal(2, summaries[Peers.Remote.ToString()]);
+        Assert.True(gateway.LogContains("15 more control requests without a credential from 127.0.0.1 within 60 s were refused"));
+
+        // A new window starts a new allowance.
+        await local.GetAsync("/control/status");
+        await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthFailure) == 2 * AuthFailureThrottle.CredentiallessAuditedPerWindow + 1,
+            "the next window's first failure");
+    }
+
+    [Fact]
+    public async Task Requests_refused_during_a_lockout_are_audited_as_one_line_when_it_ends()
+    {
+        var time = new FakeTimeProvider();
+        await using var gateway = await Start(time);
+        using var wrong = gateway.Client("wrong");
+        using var right = gateway.Client(Token);
+        using var anonymous = gateway.Client();
+        for (var i = 0; i < 10; i++)
+        {
+            await wrong.GetAsync("/control/status");
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await wrong.GetAsync("/control/status")).StatusCode);
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await right.GetAsync("/control/status")).StatusCode);
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await anonymous.GetAsync("/control/status")).StatusCode);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(300));
+
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthLockoutRefused) == 1, "the lockout's refusals");
+        var refused = events.Single(e => e.GetProperty("event").GetString() == AuditEvents.AuthLockoutRefused).GetProperty("data");
+        Assert.Equal("127.0.0.1", refused.GetProperty("remote_ip").GetString());
+        Assert.Equal(9, refused.GetProperty("count").GetInt64());
+        Assert.True(refused.GetProperty("lockout_over").GetBoolean());
+        Assert.Equal(refused.GetProperty("lockout_started").GetDateTimeOffset().AddSeconds(300), refused.GetProperty("lockout_until").GetDateTimeOffset());
+        Assert.Equal(10, events.Count(AuditEvents.AuthFailure));
+        Assert.True(gateway.LogContains("Refused 9 control requests from 127.0.0.1 while it was locked out"));
+    }
+
+    [Fact]
+    public async Task Refusals_of_a_lockout_still_running_at_shutdown_are_written_before_the_gateway_stops()
+    {
+        using var state = new Carapace.Testing.TempDirectory();
+        var time = new FakeTimeProvider();
+        var gateway = await GatewayFixture.StartAsync(null, TokenEnv(), services => services.AddSingleton<TimeProvider>(time), stateDirOverride: state.Path);
+        await using (gateway)
+        {
+            using var wrong = gateway.Client("wrong");
+            for (var i = 0; i < 14; i++)
+            {
+                await wrong.GetAsync("/control/status");
+            }
+        }
+
+        var events = AuditFile.Read(Path.Combine(state.Path, "audit.jsonl"));
+        var refused = events.Single(e => e.GetProperty("event").GetString() == AuditEvents.AuthLockoutRefused).GetProperty("data");
+        Assert.Equal(4, refused.GetProperty("count").GetInt64());
+        Assert.False(refused.GetProperty("lockout_over").GetBoolean());
+    }
+
+    [Fact]
+    public void A_spray_of_credential_less_requests_loses_no_count_when_clients_are_evicted()
+    {
+        var time = new FakeTimeProvider();
+        var throttle = new AuthFailureThrottle(AuthThrottleSettings.Default, time);
+        var clients = 2 * AuthFailureThrottle.MaxEntries;
+        var perClient = AuthFailureThrottle.CredentiallessAuditedPerWindow + 2;
+        long audited = 0;
+
+        for (var i = 0; i < clients; i++)
+        {
+            var address = new IPAddress(BitConverter.GetBytes(0x0A000000 + i));
+            for (var n = 0; n < perClient; n++)
+            {
+                audited += throttle.RecordCredentialless(address, out var ended) ? 1 : 0;
+                Assert.Null(ended);
+            }
+        }
+
+        // Every request is audited in full or counted in a summary; evicted clients' counts arrive summed.
+        Assert.InRange(throttle.TrackedClients, 1, AuthFailureThrottle.MaxEntries);
+        var summaries = throttle.CollectSummaries(all: true);
+        Assert.Equal((long)clients * perClient, audited + summaries.Sum(s => s.Count));
+        Assert.Contains(summaries, s => s.Client is null && s.Clients > 1);
+        Assert.True(audited < (long)clients * perClient);
+        Assert.Empty(throttle.CollectSummaries(all: true));
     }
 
     [Fact]

@@ -70,6 +70,35 @@ public sealed class CsrfTests
     }
 
     [Theory]
+    [InlineData("session={token}")]
+    [InlineData("__Host-session={token}")]
+    [InlineData("token={token}")]
+    [InlineData("Authorization=Bearer%20{token}")]
+    [InlineData("carapace_token={token}; session={token}")]
+    public async Task A_cookie_never_authenticates_and_no_response_sets_one(string cookie)
+    {
+        // Upstream's CSRF cookie step protects cookie sessions; this gateway has none. Prove a cookie carrying the
+        // token is ignored on every method, with or without Origin, so there is nothing for a forged request to ride.
+        await using var gateway = await GatewayFixture.StartAsync(env: TokenEnv());
+        var value = cookie.Replace("{token}", Token, StringComparison.Ordinal);
+        var self = $"127.0.0.1:{gateway.BaseAddress.Port}";
+
+        foreach (var (method, origin) in new[] { ("GET", ""), ("POST", ""), ("POST", $"Origin: http://{self}\r\n"), ("DELETE", "") })
+        {
+            // Sent byte for byte: HttpClient's cookie handling must not decide what reaches the server.
+            var response = await RawHttp.SendAsync(gateway.BaseAddress,
+                RawHttp.Get("/control/status", self, $"Cookie: {value}\r\n{origin}Content-Length: 0\r\n", method));
+
+            Assert.True(response.Status == 401, $"{method} with Cookie: {value} -> {response.Status}\n{response.Raw}");
+            Assert.Contains("\"code\":\"unauthorized\"", response.Body, StringComparison.Ordinal);
+            Assert.False(response.Headers.ContainsKey("Set-Cookie"), $"{method} answered with Set-Cookie");
+        }
+
+        using var authed = gateway.Client(Token);
+        Assert.False((await authed.GetAsync("/control/status")).Headers.Contains("Set-Cookie"));
+    }
+
+    [Theory]
     [InlineData("/CONTROL/status")]
     [InlineData("/control/status/")]
     [InlineData("/control/no-such-endpoint")]

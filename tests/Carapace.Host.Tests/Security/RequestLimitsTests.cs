@@ -165,6 +165,36 @@ public sealed class RequestLimitsTests
     }
 
     [Fact]
+    public async Task The_total_connection_cap_holds_across_addresses_and_frees_on_close()
+    {
+        await using var gateway = await GatewayFixture.StartAsync("gateway:\n  limits:\n    maxConnections: 2\n");
+        var limits = gateway.Service<ConnectionLimits>();
+        IPAddress[] peers = [IPAddress.Parse("127.0.0.3"), IPAddress.Parse("127.0.0.4"), IPAddress.Parse("127.0.0.5")];
+        using var first = Peers.Tcp(peers[0], gateway.BaseAddress);
+        using var second = Peers.Tcp(peers[1], gateway.BaseAddress);
+        await Poll.UntilAsync(() => limits.OpenFrom(peers[0]) == 1 && limits.OpenFrom(peers[1]) == 1, TimeSpan.FromSeconds(10),
+            "two connections from two addresses to be accepted");
+
+        // Each address is far below its own cap (64); the third connection is over the total.
+        using var third = Peers.Tcp(peers[2], gateway.BaseAddress);
+        Assert.True(await IsRefused(third.GetStream(), Encoding.ASCII.GetBytes(RawHttp.Get("/health"))), "a third connection was served");
+        Assert.Equal(0, limits.OpenFrom(peers[2]));
+
+        first.Dispose();
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return (await RawHttp.SendAsync(gateway.BaseAddress, RawHttp.Get("/health"), peers[2])).Status == 200;
+            }
+            catch (IOException)
+            {
+                return false;   // refused while the closed connection was still counted
+            }
+        }, TimeSpan.FromSeconds(10), "a freed slot to admit a new connection");
+    }
+
+    [Fact]
     public async Task A_route_can_declare_its_own_body_cap()
     {
         var endpoint = new RouteEndpoint(_ => Task.CompletedTask, Microsoft.AspNetCore.Routing.Patterns.RoutePatternFactory.Parse("/upload"), 0,

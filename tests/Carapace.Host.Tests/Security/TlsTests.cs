@@ -1,10 +1,13 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Carapace.Host.Configuration;
 using Carapace.Host.Security;
 using Carapace.Host.Tests.Infrastructure;
+using Carapace.Storage;
 using Carapace.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Carapace.Host.Tests.Security;
 
@@ -126,4 +129,62 @@ public sealed class TlsTests
     }
 
     private static bool OwnerOnlyWouldWarn(string path) => Carapace.Storage.OwnerOnly.IsWiderThanOwner(path);
+
+    [Fact]
+    public void A_lan_certificate_names_this_machines_addresses_its_host_name_and_the_configured_names()
+    {
+        using var state = new TempDirectory();
+        var tls = new TlsSettings(null, null, true, ["carapace.example", "203.0.113.9"]);
+
+        using var certificate = GatewayTls.Load(tls, new StateDirectory(state.Path), IPAddress.Any, TimeProvider.System, NullLogger.Instance)!;
+
+        var names = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        var addresses = names.EnumerateIPAddresses().ToList();
+        var dns = names.EnumerateDnsNames().ToList();
+        Assert.Contains(IPAddress.Loopback, addresses);
+        Assert.Contains("localhost", dns);
+        Assert.Contains("carapace.example", dns);
+        Assert.Contains(IPAddress.Parse("203.0.113.9"), addresses);
+        Assert.Contains(System.Net.Dns.GetHostName(), dns, StringComparer.OrdinalIgnoreCase);
+        // Every address a LAN client could reach this machine on (eth0 on the test machines; none without a network).
+        var lan = NetworkInterface.GetAllNetworkInterfaces().Where(n => n.OperationalStatus == OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(u => u.Address)
+            .Where(a => !IPAddress.IsLoopback(a) && !a.IsIPv6LinkLocal).ToList();
+        Assert.All(lan, address => Assert.Contains(address, addresses));
+    }
+
+    [Fact]
+    public void The_certificate_is_reused_while_it_names_everything_and_regenerated_when_a_name_is_added()
+    {
+        using var state = new TempDirectory();
+        var directory = new StateDirectory(state.Path);
+        var lan = new TlsSettings(null, null, true, ["carapace.example"]);
+
+        using var first = GatewayTls.Load(lan, directory, IPAddress.Any, TimeProvider.System, NullLogger.Instance)!;
+        using var again = GatewayTls.Load(lan, directory, IPAddress.Any, TimeProvider.System, NullLogger.Instance)!;
+        using var loopbackOnly = GatewayTls.Load(new TlsSettings(null, null, true), directory, IPAddress.Loopback, TimeProvider.System, NullLogger.Instance)!;
+        using var renamed = GatewayTls.Load(lan with { HostNames = ["carapace.example", "gw.example"] }, directory, IPAddress.Any, TimeProvider.System, NullLogger.Instance)!;
+
+        Assert.Equal(first.Thumbprint, again.Thumbprint);
+        Assert.Equal(first.Thumbprint, loopbackOnly.Thumbprint);
+        Assert.NotEqual(first.Thumbprint, renamed.Thumbprint);
+        Assert.Contains("gw.example", renamed.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
+    }
+
+    [Fact]
+    public void Lan_names_leave_out_link_local_and_loopback_duplicates_and_a_specific_bind_names_only_itself()
+    {
+        IEnumerable<IPAddress> Interfaces() =>
+            [IPAddress.Parse("192.0.2.44"), IPAddress.Parse("fe80::1"), IPAddress.Parse("fd00::5"), IPAddress.Loopback, IPAddress.Parse("::ffff:192.0.2.44")];
+
+        var lan = SelfSignedNames.For(IPAddress.Any, ["10.1.2.3", "gw.example"], Interfaces, () => "box");
+        var specific = SelfSignedNames.For(IPAddress.Parse("192.0.2.7"), [], Interfaces, () => "box");
+        var badHost = SelfSignedNames.For(IPAddress.IPv6Any, [], Interfaces, () => "no such_name!");
+
+        Assert.Equal(["localhost", "box", "gw.example"], lan.DnsNames);
+        Assert.Equal(new[] { "127.0.0.1", "::1", "192.0.2.44", "fd00::5", "10.1.2.3" }, lan.Addresses.Select(a => a.ToString()));
+        Assert.Equal(["localhost"], specific.DnsNames);
+        Assert.Equal(new[] { "127.0.0.1", "::1", "192.0.2.7" }, specific.Addresses.Select(a => a.ToString()));
+        Assert.Equal(["localhost"], badHost.DnsNames);
+    }
 }

@@ -119,6 +119,8 @@ public sealed class TrustedProxiesTests
     [InlineData("gateway:\n  authThrottle:\n    lockoutSeconds: 100\n    maxLockoutSeconds: 50\n", "gateway.authThrottle.maxLockoutSeconds: must be at least")]
     [InlineData("gateway:\n  csrf:\n    allowedOrigins:\n      - ftp://x\n", "gateway.csrf.allowedOrigins.0: must be an origin")]
     [InlineData("gateway:\n  limits:\n    requestHeadersTimeoutSeconds: 0\n", "gateway.limits.requestHeadersTimeoutSeconds: must be between 1 and 600")]
+    [InlineData("gateway:\n  tls:\n    selfSigned: true\n    hostNames: [\"ok.example\", \"not a name\"]\n", "gateway.tls.hostNames.1: must be a DNS name or an IP address")]
+    [InlineData("gateway:\n  tls:\n    hostNames: [carapace.lan]\n", "gateway.tls.hostNames: names the self-signed certificate; set gateway.tls.selfSigned: true")]
     public void Invalid_security_settings_are_reported_with_their_key(string yaml, string expected)
     {
         var errors = ConfigValidation.Validate(CarapaceConfigLoader.LoadFromText(yaml, "carapace.yaml", null, _ => null));

@@ -6,7 +6,8 @@ public sealed class ManifestParserTests
 {
     private const string Dir = "/plugins/sample";
 
-    private const string Valid = """
+    /// <summary>Every field, valid (also a seed of <see cref="ManifestFuzzTests"/>).</summary>
+    internal const string Valid = """
         id: sample-plugin
         name: Sample
         version: 1.2.3-beta.1

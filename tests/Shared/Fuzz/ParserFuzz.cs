@@ -1,13 +1,14 @@
 using CsCheck;
 
-namespace Carapace.Host.Tests.Fuzz;
+namespace Carapace.Testing.Fuzz;
 
 /// <summary>
 /// Reusable property harness for text parsers: generated inputs (random text, YAML-shaped documents,
 /// and mutations of valid seeds) must either parse or fail with the parser's own error type, never
-/// with anything else. To fuzz another parser (the plugin.yaml manifest parser, for one), call
-/// <see cref="AssertOnlyExpectedFailures{TError}"/> with the parse function, a few valid seeds, and
-/// the exception type that carries its located error messages.
+/// with anything else. Parsers that throw their own error type use <see cref="AssertOnlyExpectedFailures{TError}"/>
+/// (the configuration loader); parsers that return errors as values use <see cref="Check"/> with a property
+/// of the result (the plugin.yaml manifest parser). Shared as source with the test projects that set
+/// <c>UsesParserFuzz</c> (tests/Directory.Build.props), which also brings CsCheck.
 /// </summary>
 internal static class ParserFuzz
 {
@@ -17,6 +18,8 @@ internal static class ParserFuzz
         "|", ">", "---", "...", "%YAML 1.2", "${", "$${X}", "${HOME}", "~", "null", "true", "0x1F", "1e999", "-1",
         "\\u0000", "\u0000", "\u202e", "\ud800", "é", "💥", "key", "gateway", "port", "bind", "auth", "token", ":::",
         "\r\n", "<<: *a", "&anchor [1, 2]", new string('a', 300), new string('[', 200), new string('-', 50),
+        "id", "configSchema", "type: object", "properties", "$ref", "pattern", "capabilities", "http", "subprocess",
+        "&s {a: *s}", "? [k]", "!!binary", "0.0", "\"1.0\"", "1.2.3", ".dll", "../",
     ];
 
     /// <summary>Text made of YAML punctuation and keywords: reaches far deeper into a YAML parser than random bytes.</summary>
@@ -46,9 +49,13 @@ internal static class ParserFuzz
     public static Gen<string> Inputs(params string[] seeds) =>
         Gen.Frequency((2, Gen.String), (3, YamlShaped), (5, Mutations(seeds)));
 
+    /// <summary>Runs <paramref name="property"/> on generated inputs; any exception it lets out fails with the input that caused it.</summary>
+    public static void Check(Action<string> property, string[] seeds, long iterations = 2000) =>
+        Inputs(seeds).Sample(property, iter: iterations);
+
     public static void AssertOnlyExpectedFailures<TError>(Action<string> parse, string[] seeds, long iterations = 2000)
         where TError : Exception =>
-        Inputs(seeds).Sample(input =>
+        Check(input =>
         {
             try
             {
@@ -56,8 +63,14 @@ internal static class ParserFuzz
             }
             catch (TError ex)
             {
-                Assert.False(string.IsNullOrWhiteSpace(ex.Message), "an error without a message");
-                Assert.DoesNotContain("   at ", ex.Message, StringComparison.Ordinal);
+                AssertClearMessage(ex.Message);
             }
-        }, iter: iterations);
+        }, seeds, iterations);
+
+    /// <summary>An error a user can read: some text, no stack trace.</summary>
+    public static void AssertClearMessage(string? message)
+    {
+        Assert.False(string.IsNullOrWhiteSpace(message), "an error without a message");
+        Assert.DoesNotContain("   at ", message, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,76 @@
+using Carapace.Host.Audit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Carapace.Host.Security;
+
+/// <summary>
+/// Writes the <see cref="AuthAuditSummary"/> lines of <see cref="AuthFailureThrottle"/>: every
+/// <see cref="Interval"/> it collects the counts whose lockout or window is over, and at shutdown all of them,
+/// so no refusal goes unrecorded even when the client never comes back. Each summary is also logged.
+/// </summary>
+internal sealed class AuthAuditReporter(AuthFailureThrottle throttle, IAuditLog audit, TimeProvider time, ILogger<AuthAuditReporter> logger)
+    : IHostedService, IDisposable
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
+
+    private ITimer? _timer;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer = time.CreateTimer(_ => Flush(all: false), null, Interval, Interval);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        Flush(all: true);
+        return Task.CompletedTask;
+    }
+
+    public void Flush(bool all)
+    {
+        foreach (var summary in throttle.CollectSummaries(all))
+        {
+            Write(summary);
+        }
+    }
+
+    public void Write(AuthAuditSummary summary)
+    {
+        var client = summary.Client?.ToString();
+        var seconds = (long)summary.Window.TotalSeconds;
+        if (summary.What == AuthAuditSummary.Kind.RefusedWhileLockedOut)
+        {
+            logger.LogWarning("Refused {Count} control requests from {RemoteIp} while it was locked out ({From:o} to {To:o})",
+                summary.Count, client ?? $"{summary.Clients} evicted clients", summary.From, summary.To);
+            audit.Write(AuditEvents.AuthLockoutRefused, new Dictionary<string, object?>
+            {
+                ["remote_ip"] = client,
+                ["count"] = summary.Count,
+                ["lockout_started"] = summary.From,
+                ["lockout_until"] = summary.To,
+                ["lockout_over"] = summary.Client is null ? null : summary.Ended,
+                ["evicted_clients"] = summary.Client is null ? summary.Clients : null,
+            });
+            return;
+        }
+
+        logger.LogWarning("{Count} more control requests without a credential from {RemoteIp} within {Window} s were refused (first {Limit} audited one by one)",
+            summary.Count, client ?? $"{summary.Clients} evicted clients", seconds, AuthFailureThrottle.CredentiallessAuditedPerWindow);
+        audit.Write(AuditEvents.AuthFailuresSuppressed, new Dictionary<string, object?>
+        {
+            ["remote_ip"] = client,
+            ["reason"] = "missing credentials",
+            ["count"] = summary.Count,
+            ["window_seconds"] = seconds,
+            ["audited_per_window"] = AuthFailureThrottle.CredentiallessAuditedPerWindow,
+            ["first_ts"] = summary.From,
+            ["last_ts"] = summary.To,
+            ["evicted_clients"] = summary.Client is null ? summary.Clients : null,
+        });
+    }
+
+    public void Dispose() => _timer?.Dispose();
+}
