@@ -86,9 +86,9 @@ internal static partial class ConfigValidation
         {
             PluginRuntimeOptions.FromConfiguration(reader.Config.Configuration);
         }
-        catch (InvalidOperationException ex)
+        catch (PluginOptionsException ex)
         {
-            FailFromMessage(reader, ex.Message);
+            reader.Fail(ex.Key.Replace('.', ':'), ex.Problem);
         }
     }
 

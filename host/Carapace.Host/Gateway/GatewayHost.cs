@@ -116,16 +116,9 @@ internal static class GatewayHost
                 new DebugInstallPausePoints(pause, sp.GetRequiredService<ILogger<DebugInstallPausePoints>>()));
         }
 #endif
-        try
-        {
-            builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory,
-                plugins => plugins.ManagedDirectory = state.PluginsDir);
-        }
-        catch (PluginOptionsException ex)
-        {
-            var at = config.Locate(ex.Key.Replace('.', ':'));
-            throw new ConfigurationException(new ConfigError(ex.Key, ex.Problem, at?.Source, at?.Line, at?.Column));
-        }
+        // plugins.runtime.* was already checked, with file and line, by ConfigValidation.
+        builder.Services.AddCarapacePlugins(config.Configuration, options.BundledPluginsDirectory,
+            plugins => plugins.ManagedDirectory = state.PluginsDir);
 
         builder.Services.AddSingleton<IRuntimeSummary, PluginRuntimeSummary>();
         builder.Services.AddSingleton<IReadinessCheck, ChannelReadiness>();
