@@ -20,14 +20,14 @@ run_tests() {
 echo "== test"
 log=$(mktemp)
 status=0
-if [ -x tests/setup/with-secret-service.sh ]; then
-  # Keychain tests run against a real gnome-keyring on a private session bus, and fail (not skip)
-  # if it is missing.
-  export CARAPACE_REQUIRE_SECRET_SERVICE=1
-  tests/setup/with-secret-service.sh bash -c "$(declare -f run_tests); run_tests" 2>&1 | tee "$log" || status=$?
-else
-  run_tests 2>&1 | tee "$log" || status=$?
+# Keychain tests run against a real gnome-keyring on a private session bus, and fail (not skip)
+# if it is missing: a suite that quietly skipped them would pass without testing the default backend.
+if [ ! -x tests/setup/with-secret-service.sh ]; then
+  echo "test.sh: tests/setup/with-secret-service.sh is missing or not executable" >&2
+  exit 1
 fi
+export CARAPACE_REQUIRE_SECRET_SERVICE=1
+tests/setup/with-secret-service.sh bash -c "$(declare -f run_tests); run_tests" 2>&1 | tee "$log" || status=$?
 
 # One summary line for the whole suite, summed over the per-assembly "Total tests" blocks.
 awk '/^Total tests: /       { n++ }

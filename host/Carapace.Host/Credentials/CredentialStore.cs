@@ -86,7 +86,7 @@ internal sealed class CredentialStore : ICredentialStore
     {
         ["key"] = key.ToString(),
         ["backend"] = backend,
-        ["plugin"] = key.OwnerPlugin,
+        ["plugin_id"] = key.OwnerPlugin,
     };
 
     // Backends that cannot observe cancellation (blocking native calls, a D-Bus reply that never

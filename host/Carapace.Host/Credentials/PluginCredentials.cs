@@ -124,7 +124,7 @@ internal sealed class PluginCredentials : IPluginCredentials
     private void AuditDenied(string operation, string? key, string reason) =>
         _audit.Write(AuditEvents.CapabilityDenied, new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            ["plugin"] = _pluginId,
+            ["plugin_id"] = _pluginId,
             ["capability"] = Capability,
             ["operation"] = operation,
             ["key"] = key,

@@ -91,6 +91,15 @@ internal sealed class OutboundOptions
             return false;
         }
 
+        // An exception is for one private network, not a way to switch the guard off: nothing wider than the
+        // widest private range (10.0.0.0/8, fc00::/7) is accepted, so "0.0.0.0/0" or two "/1" halves fail here.
+        var widest = baseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 8 : 7;
+        if (network.PrefixLength < widest)
+        {
+            error = $"too broad: a prefix shorter than /{widest} would exempt public addresses";
+            return false;
+        }
+
         error = "";
         return true;
     }

@@ -88,12 +88,15 @@ public sealed class CredentialsCommandTests
         await File.WriteAllTextAsync(config, "credentials:\n  backend: env-only\n");
         env["CARAPACE_CONFIG_PATH"] = config;
 
-        var set = await RunWithStdinAsync(env, "x", "credentials", "set", "plugin:demo:api");
+        const string secret = "env-only-secret-4f1c9a";
+        var set = await RunWithStdinAsync(env, secret, "credentials", "set", "plugin:demo:api");
 
         Assert.Equal(1, set.ExitCode);
         Assert.Contains("credential_store_unavailable", set.Stderr, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(dir.Path, "state", "credentials"))
-                     && Directory.EnumerateFiles(Path.Combine(dir.Path, "state", "credentials"), "store*").Any());
+        // Nothing anywhere under the isolated home/state holds the value or a credential store file.
+        var files = Directory.EnumerateFiles(dir.Path, "*", SearchOption.AllDirectories).ToList();
+        Assert.DoesNotContain(files, f => Path.GetFileName(f).StartsWith("store", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => File.ReadAllText(f).Contains(secret, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -51,6 +51,8 @@ public sealed class GatewayProcessTests
         Assert.Contains("Listening on http://127.0.0.1:", logs.Stdout, StringComparison.Ordinal);
         Assert.Contains("Control auth failed from 127.0.0.1", logs.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("not-the-token", logs.Stdout, StringComparison.Ordinal);
+        // Plugin lifecycle events reach the same buffer: the bundled plugins log their activation.
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"plugin [a-z0-9-]+ \S+ active \(\d+\.\d ms; tools: .*; channels: "), logs.Stdout);
 
         // SIGTERM stops it cleanly.
         var exit = await gateway.TerminateAsync(TimeSpan.FromSeconds(30));

@@ -54,5 +54,18 @@ public sealed class PublishTests
             Assert.True(File.Exists(Path.Combine(folder, entry)), $"{folder}/{entry} is missing");
             Assert.False(File.Exists(Path.Combine(folder, "Carapace.Abstractions.dll")), $"{id} must not ship the shared ABI");
         }
+
+        // The published gateway itself starts with its embedded default config and loads those plugins.
+        const string token = "publish-test-token";
+        await using var gateway = await RunningGateway.StartExecutableAsync(cara, new Dictionary<string, string?> { ["CARAPACE_GATEWAY_TOKEN"] = token });
+        var status = await CaraProcess.RunAsync(gateway.ClientEnvironment(token), "plugins", "status", "--json",
+            "--port", gateway.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(status.ExitCode == 0, status.ToString());
+        using var doc = System.Text.Json.JsonDocument.Parse(status.Stdout);
+        var plugins = doc.RootElement.GetProperty("plugins").EnumerateArray().ToList();
+        Assert.Contains(plugins, p => p.GetProperty("id").GetString() == "shell" && p.GetProperty("state").GetString() == "active");
+        // Console is off by default (stdout is the log there); every other bundled plugin is active.
+        Assert.All(plugins.Where(p => p.GetProperty("id").GetString() != "console"),
+            p => Assert.Equal("active", p.GetProperty("state").GetString()));
     }
 }

@@ -64,22 +64,27 @@ internal sealed partial class RunningGateway : IAsyncDisposable
     public static Task<RunningGateway> StartAsync(IDictionary<string, string?>? env = null, params string[] extraArgs) =>
         StartCoreAsync(env, defaultInterrupt: false, extraArgs);
 
+    /// <summary>Starts another `cara` build (e.g. a published one) the same way.</summary>
+    public static Task<RunningGateway> StartExecutableAsync(string executable, IDictionary<string, string?>? env = null) =>
+        StartCoreAsync(env, defaultInterrupt: false, [], executable);
+
     /// <summary>
     /// Like <see cref="StartAsync"/>, with SIGINT reset to its default disposition first (GNU
     /// <c>env --default-signal</c>): a test runner started in the background passes SIGINT on as
     /// ignored, and the .NET runtime then leaves Ctrl-C alone, as a shell's background job would.
     /// </summary>
     public static Task<RunningGateway> StartWithCtrlCAsync(IDictionary<string, string?>? env = null) =>
-        StartCoreAsync(env, defaultInterrupt: true, []);
+        StartCoreAsync(env, defaultInterrupt: true, [], null);
 
-    private static async Task<RunningGateway> StartCoreAsync(IDictionary<string, string?>? env, bool defaultInterrupt, string[] extraArgs)
+    private static async Task<RunningGateway> StartCoreAsync(IDictionary<string, string?>? env, bool defaultInterrupt, string[] extraArgs,
+        string? executable = null)
     {
         var dir = new TempDirectory();
         // A caller's own state dir and home win (e.g. a credential store prepared beforehand).
         var environment = new Dictionary<string, string?>(env ?? new Dictionary<string, string?>());
         environment.TryAdd("CARAPACE_STATE_DIR", Path.Combine(dir.Path, "state"));
         environment.TryAdd("HOME", dir.Path);
-        var info = CaraProcess.StartInfo(["start", "--port", "0", .. extraArgs], environment);
+        var info = CaraProcess.StartInfo(["start", "--port", "0", .. extraArgs], environment, executable);
         if (defaultInterrupt)
         {
             info.ArgumentList.Insert(0, info.FileName);

@@ -96,6 +96,11 @@ public sealed class AddressPolicyTests
     [InlineData("10.0.0.0/33", "not a valid CIDR")]
     [InlineData("::ffff:10.0.0.0/104", "write IPv4 exceptions in IPv4 form")]
     [InlineData("", "empty entry")]
+    [InlineData("0.0.0.0/0", "too broad")]
+    [InlineData("128.0.0.0/1", "too broad")]
+    [InlineData("8.0.0.0/7", "too broad")]
+    [InlineData("::/0", "too broad")]
+    [InlineData("fc00::/6", "too broad")]
     public void Allow_private_entries_must_be_exact(string entry, string error)
     {
         Assert.False(OutboundOptions.TryParseNetwork(entry, out _, out var message));

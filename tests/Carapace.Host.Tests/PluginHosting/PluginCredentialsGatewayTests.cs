@@ -58,7 +58,7 @@ public sealed class PluginCredentialsGatewayTests
         Assert.Contains("credentials", detail, StringComparison.Ordinal);
         var events = await AuditFile.WaitForAsync(gateway.AuditPath,
             e => e.Any(x => x.GetProperty("event").GetString() == "capability_denied"
-                            && x.GetProperty("data").GetProperty("plugin").GetString() == "secrets-tool"
+                            && x.GetProperty("data").GetProperty("plugin_id").GetString() == "secrets-tool"
                             && x.GetProperty("data").GetProperty("capability").GetString() == "credentials"
                             && x.GetProperty("data").GetProperty("operation").GetString() == "write"),
             "the audited credentials denial");
