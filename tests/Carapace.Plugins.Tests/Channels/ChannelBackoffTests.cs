@@ -4,7 +4,7 @@ using Carapace.Abstractions.Channels;
 using Carapace.Plugins.Channels;
 using Carapace.Plugins.Runtime;
 using Carapace.Plugins.Services;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

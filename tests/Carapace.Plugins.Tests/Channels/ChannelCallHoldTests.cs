@@ -1,6 +1,6 @@
 using Carapace.Abstractions.Channels;
 using Carapace.Plugins.Channels;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 
 namespace Carapace.Plugins.Tests.Channels;
 

@@ -1,5 +1,5 @@
 using Carapace.Plugins.Services;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 
 namespace Carapace.Plugins.Tests.Channels;
 

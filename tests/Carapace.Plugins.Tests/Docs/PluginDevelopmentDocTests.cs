@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Tools;
 
 namespace Carapace.Plugins.Tests.Docs;

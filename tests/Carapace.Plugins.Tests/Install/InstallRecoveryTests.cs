@@ -2,7 +2,7 @@ using Carapace.Plugins.Install;
 using Carapace.Plugins.Lock;
 using Carapace.Plugins.Packaging;
 using Carapace.Plugins.Signing;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Vetting;
 
 namespace Carapace.Plugins.Tests.Install;

@@ -2,9 +2,9 @@ using Carapace.Plugins.Install;
 using Carapace.Plugins.Lock;
 using Carapace.Plugins.Runtime;
 using Carapace.Plugins.Signing;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Testing;
-using TempDirectory = Carapace.Plugins.Tests.Support.TempDirectory;
+using TempDirectory = Carapace.Testing.PluginHarness.TempDirectory;
 
 namespace Carapace.Plugins.Tests.Install;
 

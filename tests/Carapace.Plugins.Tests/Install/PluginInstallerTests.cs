@@ -4,7 +4,7 @@ using Carapace.Plugins.Packaging;
 using Carapace.Plugins.Services;
 using Carapace.Plugins.Signing;
 using Carapace.Plugins.Tests.Packaging;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Tools;
 
 namespace Carapace.Plugins.Tests.Install;

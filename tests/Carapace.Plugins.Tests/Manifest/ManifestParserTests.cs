@@ -172,7 +172,7 @@ public sealed class ManifestParserTests
     [Fact]
     public void Missing_entry_assembly_file_is_refused()
     {
-        using var dir = new Support.TempDirectory();
+        using var dir = new Carapace.Testing.PluginHarness.TempDirectory();
         File.WriteAllText(dir.Combine("plugin.yaml"), "id: lonely\nversion: 1.0.0\ntargetAbi: \"1.0\"\nentryAssembly: Lonely.dll\nkind: tool\n");
 
         var result = ManifestParser.ParseDirectory(dir.Path);

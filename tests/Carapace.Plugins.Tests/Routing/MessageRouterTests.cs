@@ -1,6 +1,6 @@
 using Carapace.Plugins.Routing;
 using Carapace.Plugins.Services;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 
 namespace Carapace.Plugins.Tests.Routing;
 

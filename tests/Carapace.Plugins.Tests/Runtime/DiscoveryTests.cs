@@ -1,4 +1,4 @@
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 
 namespace Carapace.Plugins.Tests.Runtime;
 

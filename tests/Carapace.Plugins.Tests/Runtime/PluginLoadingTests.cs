@@ -1,6 +1,6 @@
 using Carapace.Plugins.Loading;
 using Carapace.Plugins.Services;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Tools;
 
 namespace Carapace.Plugins.Tests.Runtime;

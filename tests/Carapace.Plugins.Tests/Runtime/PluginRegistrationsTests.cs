@@ -1,7 +1,7 @@
 using Carapace.Plugins.Channels;
 using Carapace.Plugins.Runtime;
 using Carapace.Plugins.Services;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Tools;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Carapace.Plugins.Services;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Tools;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Carapace.Plugins.Services;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Tools;
 
 namespace Carapace.Plugins.Tests.Tools;

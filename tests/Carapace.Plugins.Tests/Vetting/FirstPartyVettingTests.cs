@@ -1,4 +1,4 @@
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Vetting;
 using Carapace.Testing;
 

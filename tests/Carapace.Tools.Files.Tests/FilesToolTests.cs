@@ -1,7 +1,7 @@
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Tools;
 
-namespace Carapace.Plugins.Tests.FirstParty;
+namespace Carapace.Tools.Files.Tests;
 
 public sealed class FilesToolTests : IAsyncLifetime, IDisposable
 {

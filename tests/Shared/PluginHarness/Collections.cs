@@ -1,4 +1,4 @@
-namespace Carapace.Plugins.Tests.Support;
+namespace Carapace.Testing.PluginHarness;
 
 /// <summary>
 /// Tests that measure collection and memory, or touch process-wide state (Console), run alone:

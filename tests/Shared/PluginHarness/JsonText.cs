@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Carapace.Plugins.Tests.Support;
+namespace Carapace.Testing.PluginHarness;
 
 internal static class JsonText
 {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
-namespace Carapace.Plugins.Tests.Support;
+namespace Carapace.Testing.PluginHarness;
 
 /// <summary>
 /// A real plugin runtime over the fixture plugins the test build published into

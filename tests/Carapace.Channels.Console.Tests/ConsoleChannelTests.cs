@@ -1,6 +1,6 @@
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 
-namespace Carapace.Plugins.Tests.FirstParty;
+namespace Carapace.Channels.Console.Tests;
 
 /// <summary>Swaps the process's Console.In/Out, hence the serial collection.</summary>
 [Collection(SerialCollection.Name)]
@@ -9,11 +9,11 @@ public sealed class ConsoleChannelTests
     [Fact]
     public async Task Console_lines_are_routed_and_replies_printed_when_enabled()
     {
-        var originalIn = Console.In;
-        var originalOut = Console.Out;
+        var originalIn = System.Console.In;
+        var originalOut = System.Console.Out;
         using var output = new StringWriter();
-        Console.SetIn(new StringReader("/hello name=console\nno command\n"));
-        Console.SetOut(output);
+        System.Console.SetIn(new StringReader("/hello name=console\nno command\n"));
+        System.Console.SetOut(output);
         try
         {
             await using var harness = await RuntimeHarness.StartAsync(["console", "hello"], new Dictionary<string, string?>
@@ -29,17 +29,17 @@ public sealed class ConsoleChannelTests
         }
         finally
         {
-            Console.SetIn(originalIn);
-            Console.SetOut(originalOut);
+            System.Console.SetIn(originalIn);
+            System.Console.SetOut(originalOut);
         }
     }
 
     [Fact]
     public async Task Console_channel_blocked_in_a_read_still_unloads()
     {
-        var originalIn = Console.In;
+        var originalIn = System.Console.In;
         using var input = new BlockingReader();
-        Console.SetIn(input);
+        System.Console.SetIn(input);
         try
         {
             await using var harness = await RuntimeHarness.StartAsync(["console"], new Dictionary<string, string?> { ["plugins:console:enabled"] = "true" });
@@ -53,7 +53,7 @@ public sealed class ConsoleChannelTests
         finally
         {
             input.Release();
-            Console.SetIn(originalIn);
+            System.Console.SetIn(originalIn);
         }
     }
 

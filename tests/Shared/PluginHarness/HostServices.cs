@@ -8,7 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Carapace.Plugins.Tests.Support;
+namespace Carapace.Testing.PluginHarness;
 
 /// <summary>
 /// The host's real plugin services: the outbound guard (<see cref="PluginHttpFactory"/> over

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Carapace.Abstractions.Webhooks;
 
-namespace Carapace.Plugins.Tests.Support;
+namespace Carapace.Testing.PluginHarness;
 
 /// <summary>Drives the good-channel fixture through its webhook receiver.</summary>
 internal static class GoodChannel

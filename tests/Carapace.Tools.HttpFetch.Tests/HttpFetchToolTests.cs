@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Carapace.Abstractions.Http;
 using Carapace.Plugins.Services;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Tools;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Carapace.Plugins.Tests.FirstParty;
+namespace Carapace.Tools.HttpFetch.Tests;
 
 /// <summary>
 /// The real http_fetch plugin, loaded by the real runtime, calling the host's real outbound guard

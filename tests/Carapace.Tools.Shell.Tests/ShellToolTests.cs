@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 using Carapace.Plugins.Tools;
 
-namespace Carapace.Plugins.Tests.FirstParty;
+namespace Carapace.Tools.Shell.Tests;
 
 /// <summary>
 /// The real shell plugin, loaded by the real runtime, running commands through the host's real sandbox

@@ -4,9 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Carapace.Abstractions.Http;
 using Carapace.Plugins.Services;
-using Carapace.Plugins.Tests.Support;
+using Carapace.Testing.PluginHarness;
 
-namespace Carapace.Plugins.Tests.FirstParty;
+namespace Carapace.Channels.Webhook.Tests;
 
 public sealed class WebhookChannelTests
 {
