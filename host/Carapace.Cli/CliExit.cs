@@ -13,4 +13,10 @@ internal static class CliExit
 
     /// <summary>A flag is invalid (e.g. <c>--port 99999</c>); the same code as a configuration error.</summary>
     public const int UsageError = 2;
+
+    /// <summary>
+    /// A check could not run at all (gateway down, unauthorized, an unreadable answer), as opposed to
+    /// <see cref="Failure"/> when it ran and found problems (<c>cara plugins doctor</c>).
+    /// </summary>
+    public const int CheckUnavailable = 3;
 }

@@ -43,9 +43,14 @@ internal static class PluginInstallCommands
         CommandAction.Set(command, async (parse, ct) =>
         {
             var path = Path.GetFullPath(parse.GetValue(package)!);
-            if (!File.Exists(path) && !Directory.Exists(path))
+            try
             {
-                throw new CliException($"{Terminal.Safe(path)} does not exist");
+                // lstat before anything opens it: uploading a FIFO or /dev/zero would block or never end.
+                PackageSourceCheck.Classify(path, path);
+            }
+            catch (PackageException ex)
+            {
+                throw new CliException($"{ex.Code}: {Terminal.Safe(ex.Message)}");
             }
 
             var flags = new PluginInstallRequest(path, parse.GetValue(link), parse.GetValue(allowUnsigned), parse.GetValue(allowUnvetted), parse.GetValue(yes));
@@ -139,19 +144,31 @@ internal static class PluginInstallCommands
         var client = new ClientOptions();
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var command = new Command("doctor",
-            "Check every plugin now: signature state, vetting findings, lock/sha mismatches, ABI, failed or leaked state; exit 1 on any problem")
+            "Check every plugin now: signature state, vetting findings, lock/sha mismatches, ABI, failed or leaked state. " +
+            $"Exit codes: {CliExit.Ok} healthy; {CliExit.Failure} the check ran and found a problem; " +
+            $"{CliExit.CheckUnavailable} the check could not run (gateway unreachable, unauthorized, unreadable answer)")
         { json };
         client.AddTo(command);
         CommandAction.Set(command, async (parse, ct) =>
         {
-            using var gateway = new GatewayClient(client.Resolve(parse), TimeSpan.FromMinutes(2));
-            var response = await gateway.GetAsync("control/doctor/plugins", authenticated: true, ct);
-            if (!response.IsSuccess)
+            PluginDoctorResponse report;
+            try
             {
-                throw response.ToError("Plugin doctor");
+                using var gateway = new GatewayClient(client.Resolve(parse), TimeSpan.FromMinutes(2));
+                var response = await gateway.GetAsync("control/doctor/plugins", authenticated: true, ct);
+                if (!response.IsSuccess)
+                {
+                    throw response.ToError("Plugin doctor");
+                }
+
+                report = response.Read(ProtocolJson.Default.PluginDoctorResponse);
+            }
+            catch (CliException ex)
+            {
+                // Scripts must tell "no verdict" from "unhealthy": a distinct exit code.
+                throw new CliException($"{ex.Message} (the plugin doctor did not run)", CliExit.CheckUnavailable);
             }
 
-            var report = response.Read(ProtocolJson.Default.PluginDoctorResponse);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, ProtocolJson.Default.PluginDoctorResponse));

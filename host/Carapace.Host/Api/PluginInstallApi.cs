@@ -262,6 +262,7 @@ internal static class PluginInstallApi
             InstallFailure.Forbidden => (StatusCodes.Status403Forbidden, "Forbidden"),
             InstallFailure.NotFound => (StatusCodes.Status404NotFound, "Not installed"),
             InstallFailure.Conflict => (StatusCodes.Status409Conflict, "Conflict"),
+            InstallFailure.NotActive => (StatusCodes.Status409Conflict, "Installed, not active"),
             _ => (StatusCodes.Status422UnprocessableEntity, "Package refused"),
         };
         var extensions = new Dictionary<string, object?>();

@@ -21,6 +21,7 @@ internal static class AuditEvents
     public const string PluginSignatureVerified = "plugin_signature_verified";
     public const string PluginSignatureFailed = "plugin_signature_failed";
     public const string PluginVettingRefused = "plugin_vetting_refused";
+    public const string PluginInstallRefused = "plugin_install_refused";
     public const string CapabilityDenied = "capability_denied";
     public const string SandboxRefused = "sandbox_refused";
     public const string CredentialWritten = "credential_written";

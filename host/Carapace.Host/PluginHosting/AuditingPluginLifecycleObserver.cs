@@ -46,6 +46,7 @@ internal sealed class AuditingPluginLifecycleObserver(IAuditLog audit) : IPlugin
         PluginLifecycleEventKind.SignatureVerified => AuditEvents.PluginSignatureVerified,
         PluginLifecycleEventKind.SignatureFailed => AuditEvents.PluginSignatureFailed,
         PluginLifecycleEventKind.VettingRefused => AuditEvents.PluginVettingRefused,
+        PluginLifecycleEventKind.InstallRefused => AuditEvents.PluginInstallRefused,
         _ => null,
     };
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Carapace.Host.PluginHosting;
 
 /// <summary>
-/// Debug builds only (compiled out of Release): <c>CARAPACE_DEBUG_INSTALL_PAUSE=after-move|after-commit</c>
+/// Debug builds only (compiled out of Release): <c>CARAPACE_DEBUG_INSTALL_PAUSE=staged|replaced-aside|after-move|after-commit</c>
 /// makes every install stop at that point until the process is killed, so the crash test can kill
 /// <c>cara start</c> exactly between the move and the lock write, or between the lock write and the swap.
 /// </summary>

@@ -20,11 +20,17 @@ internal enum InstallFailure
 
     /// <summary>The package was checked and refused (limits, manifest, ABI, signature, vetting, activation).</summary>
     Refused,
+
+    /// <summary>
+    /// Not a refusal: the lock was committed (the new version is installed) but it did not go live; a
+    /// previous version may keep serving. <see cref="InstallCodes.InstalledNotActive"/>.
+    /// </summary>
+    NotActive,
 }
 
 /// <summary>
 /// An install, update or uninstall was refused. Nothing changed: the previous version (if any) is
-/// still installed and serving. <see cref="Code"/> is stable (see <see cref="InstallCodes"/>, and the
+/// still installed and serving. The one exception is <see cref="InstallFailure.NotActive"/>: committed, not live. <see cref="Code"/> is stable (see <see cref="InstallCodes"/>, and the
 /// package, signature, integrity and directory-safety codes it passes through).
 /// </summary>
 internal sealed class InstallException : Exception
@@ -71,4 +77,5 @@ internal static class InstallCodes
     public const string Unavailable = "managed_plugins_unavailable";
     public const string LinkNotDirectory = "link_not_a_directory";
     public const string StateUnwritable = "plugins_state_unwritable";
+    public const string InstalledNotActive = "plugin_installed_not_active";
 }

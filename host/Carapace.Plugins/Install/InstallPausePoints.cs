@@ -1,7 +1,8 @@
 namespace Carapace.Plugins.Install;
 
 /// <summary>
-/// Named points of an install where a crash test kills the process (<see cref="AfterMove"/>: the new
+/// Named points of an install where a crash test kills the process (<see cref="Staged"/>,
+/// <see cref="ReplacedAside"/>, <see cref="AfterMove"/>: the new
 /// copy is in place but not committed; <see cref="AfterCommit"/>: the lock names it but the runtime has
 /// not swapped yet). Production hosts use <see cref="NoInstallPauses"/>; the gateway honours a pause
 /// only in a Debug build (docs/plugin-packages.md, "Crash safety").
@@ -13,6 +14,12 @@ internal interface IInstallPausePoints
 
 internal static class InstallPausePointNames
 {
+    /// <summary>The package is staged under <c>.staging</c>; nothing is verified or placed yet.</summary>
+    public const string Staged = "staged";
+
+    /// <summary>A same-version replacement moved the pinned copy to <c>&lt;version&gt;~replaced</c>; the new one is not placed.</summary>
+    public const string ReplacedAside = "replaced-aside";
+
     public const string AfterMove = "after-move";
     public const string AfterCommit = "after-commit";
 }

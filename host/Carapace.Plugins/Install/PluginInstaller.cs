@@ -31,6 +31,10 @@ internal sealed class PluginInstaller(
     // Installs, updates and uninstalls each read the lock, change the tree and write the lock: one at a time.
     private readonly SemaphoreSlim _serial = new(1, 1);
 
+    // The id of the package being installed, once its manifest is read (for the refusal's audit event).
+    // Only the change holding _serial writes it.
+    private string? _attemptId;
+
     /// <summary>True while a change is running (doctor does not report its staging directory as debris).</summary>
     public bool IsBusy => _serial.CurrentCount == 0;
 
@@ -44,7 +48,13 @@ internal sealed class PluginInstaller(
         try
         {
             // Past this point the client going away does not interrupt a change half-way.
+            _attemptId = null;
             return request.Link ? await LinkAsync(request) : await CopyAsync(request);
+        }
+        catch (InstallException ex) when (ex.Code != InstallCodes.InstalledNotActive)
+        {
+            AuditRefusal(request, ex);
+            throw;
         }
         finally
         {
@@ -86,6 +96,7 @@ internal sealed class PluginInstaller(
                 throw new InstallException(InstallFailure.Refused, ex.Code, ex.Message);
             }
 
+            await pauses.ReachedAsync(InstallPausePointNames.Staged, CancellationToken.None);
             var manifest = ReadManifest(staged.Directory);
             var (existing, unchanged) = CompareWithInstalled(manifest, staged.Digest, current, request, linkedDirectory: null);
             if (unchanged)
@@ -104,9 +115,11 @@ internal sealed class PluginInstaller(
                 if (Directory.Exists(target))
                 {
                     // The same version with other content (--yes) or a repair: keep the pinned copy until the commit.
-                    replaced = layout.ReplacedDirectory(entry.Id, entry.Version);
-                    Tree.Delete(replaced);
-                    Directory.Move(target, replaced);
+                    var aside = layout.ReplacedDirectory(entry.Id, entry.Version);
+                    Tree.Delete(aside);
+                    Directory.Move(target, aside);
+                    replaced = aside;
+                    await pauses.ReachedAsync(InstallPausePointNames.ReplacedAside, CancellationToken.None);
                 }
 
                 Directory.Move(staged.Directory, target);
@@ -115,13 +128,31 @@ internal sealed class PluginInstaller(
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                if (placed is null && replaced is not null)
+                {
+                    // The pinned copy was moved aside but the new one never arrived: put the pinned one back now,
+                    // so the plugin's directory is not missing until the next start's recovery.
+                    RestoreReplaced(replaced, target);
+                    replaced = null;
+                }
+
                 throw new InstallException(InstallFailure.Conflict, InstallCodes.StateUnwritable,
                     $"cannot place the plugin under {layout.Root}: {ex.Message}");
             }
 
             await pauses.ReachedAsync(InstallPausePointNames.AfterMove, CancellationToken.None);
-            await ActivateAsync(entry, target, current);
+            var notActive = await ActivateAsync(entry, target, current);
+
+            // Committed: from here on the lock names the new copy, so nothing below may remove it.
             placed = null;
+            if (notActive is not null)
+            {
+                // The previous version may still be serving from its directory (or from the ~replaced copy):
+                // leave it; the next start's recovery removes what the lock no longer pins.
+                replaced = null;
+                throw NotActive(entry, existing, signature, request.Actor, notActive);
+            }
+
             Tree.TryDelete(replaced);
             replaced = null;
             if (existing is not null && !existing.IsLinked && existing.Version != entry.Version)
@@ -183,7 +214,11 @@ internal sealed class PluginInstaller(
             AllowUnvetted = !vetting.IsClean || request.AllowUnvetted,
         };
 
-        await ActivateAsync(entry, directory, current);
+        if (await ActivateAsync(entry, directory, current) is { } notActive)
+        {
+            throw NotActive(entry, existing, signature, request.Actor, notActive);
+        }
+
         if (existing is { IsLinked: false })
         {
             Tree.TryDelete(store.Layout.PluginDirectory(existing.Id));
@@ -263,8 +298,13 @@ internal sealed class PluginInstaller(
         return new UninstallOutcome(entry, false, removed, kept, result.Plugin, leaked, message);
     }
 
-    /// <summary>Verifies and builds the new generation, commits the lock, swaps. Throws when the runtime refused it.</summary>
-    private async Task ActivateAsync(PluginLockEntry entry, string directory, PluginLock current)
+    /// <summary>
+    /// Verifies and builds the new generation, commits the lock, swaps. Throws when the runtime refused it
+    /// before the commit (nothing changed). Returns null when it is active, or why not when the lock was
+    /// committed but the plugin did not go live (e.g. a tool name claimed by another plugin in the meantime):
+    /// the commit stands, the caller keeps the files, and a reload or the next start activates it.
+    /// </summary>
+    private async Task<string?> ActivateAsync(PluginLockEntry entry, string directory, PluginLock current)
     {
         var committed = false;
         PluginOperationResult result;
@@ -274,19 +314,31 @@ internal sealed class PluginInstaller(
             {
                 store.WriteLock(current.With(entry));
                 committed = true;
-                await pauses.ReachedAsync(InstallPausePointNames.AfterCommit, CancellationToken.None);
+                try
+                {
+                    await pauses.ReachedAsync(InstallPausePointNames.AfterCommit, CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    // A crash-test hook must not turn a written commit into "not committed" for the runtime.
+                    logger.LogWarning("install pause point {Point} failed after the commit: {Error}", InstallPausePointNames.AfterCommit, ex.Message);
+                }
             });
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (!committed && ex is IOException or UnauthorizedAccessException)
         {
-            if (committed)
-            {
-                // Only the pause point can throw after the write; put the old lock back before undoing the files.
-                store.WriteLock(current);
-            }
-
             throw new InstallException(InstallFailure.Conflict, InstallCodes.StateUnwritable,
                 $"cannot write {store.Layout.LockPath}: {ex.Message}; nothing was changed");
+        }
+        catch (Exception ex) when (committed)
+        {
+            logger.LogError(ex, "plugin {PluginId} {Version} was committed but activating it failed", entry.Id, entry.Version);
+            return $"activation failed after the commit: {ex.Message}";
+        }
+
+        if (committed)
+        {
+            return result.Succeeded ? null : result.Message;
         }
 
         if (!result.Succeeded)
@@ -304,6 +356,8 @@ internal sealed class PluginInstaller(
                 Plugin = result.Plugin,
             };
         }
+
+        return null;
     }
 
     private (SignaturePolicy Policy, PluginLock Lock) Begin()
@@ -330,9 +384,10 @@ internal sealed class PluginInstaller(
         }
     }
 
-    private static PluginManifest ReadManifest(string directory)
+    private PluginManifest ReadManifest(string directory)
     {
         var parsed = ManifestParser.ParseDirectory(directory);
+        _attemptId = parsed.Manifest?.Id ?? parsed.Id;
         if (parsed.Manifest is not { } manifest)
         {
             throw new InstallException(InstallFailure.Refused, InstallCodes.ManifestInvalid, $"{PluginManifest.FileName}: {parsed.Error}");
@@ -463,6 +518,55 @@ internal sealed class PluginInstaller(
         logger.LogInformation("plugin {PluginId}: {Message} (sha256 {Sha256}, signature {Signature}, findings {Findings})",
             entry.Id, message, entry.Sha256.Hex, signature.State, entry.FindingCount);
         return new InstallOutcome(action, entry, existing?.Version, signature, vetting, plugin, message);
+    }
+
+    /// <summary>
+    /// The lock names the new version but it is not serving: audited as the install or update it is (with
+    /// <c>active: false</c> and the reason), and reported with its own code so scripts can tell it from both
+    /// success and refusal.
+    /// </summary>
+    private InstallException NotActive(PluginLockEntry entry, PluginLockEntry? existing, SignatureVerification signature,
+        string? actor, string reason)
+    {
+        var plugin = runtime.Get(entry.Id);
+        var serving = existing is not null && plugin is { State: "active" } && plugin.Version == existing.Version;
+        var data = Fields(
+            ("version", entry.Version), ("sha256", entry.Sha256.Hex), ("publisher", entry.PublisherKey?.Hex),
+            ("signature", signature.State.ToString().ToLowerInvariant()), ("source", entry.Source),
+            ("finding_count", entry.FindingCount.ToString(CultureInfo.InvariantCulture)),
+            ("previous_version", existing?.Version), ("previous_sha256", existing?.Sha256.Hex), ("actor", actor),
+            ("active", "false"), ("code", InstallCodes.InstalledNotActive), ("reason", reason),
+            ("serving_version", serving ? existing!.Version : null));
+        observer.OnEvent(new PluginLifecycleEvent(entry.Id,
+            existing is null ? PluginLifecycleEventKind.Installed : PluginLifecycleEventKind.Updated, reason) { Data = data });
+        var then = serving
+            ? $"{existing!.Version} keeps serving until `cara plugins reload {entry.Id}` (or the next start) activates {entry.Version}"
+            : $"`cara plugins reload {entry.Id}` (or the next start) activates it once the cause is resolved";
+        var message = $"'{entry.Id}' {entry.Version} is installed ({PluginLockFile.FileName} committed) but not active: {reason}; {then}";
+        logger.LogWarning("plugin {PluginId}: {Message}", entry.Id, message);
+        return new InstallException(InstallFailure.NotActive, InstallCodes.InstalledNotActive, message) { Plugin = plugin };
+    }
+
+    private void AuditRefusal(InstallRequest request, InstallException ex) =>
+        observer.OnEvent(new PluginLifecycleEvent(_attemptId ?? string.Empty, PluginLifecycleEventKind.InstallRefused, ex.Message)
+        {
+            Data = Fields(("reason", ex.Code), ("source", request.Source), ("update", request.Update ? "true" : "false"),
+                ("link", request.Link ? "true" : "false"), ("actor", request.Actor)),
+        });
+
+    /// <summary>Puts a copy moved aside for a replacement back in place (the replacement never arrived).</summary>
+    private void RestoreReplaced(string replaced, string target)
+    {
+        try
+        {
+            Tree.Delete(target);
+            Directory.Move(replaced, target);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("restoring {Directory} from {Replaced} failed ({Error}); the next start's recovery restores what the lock file pins",
+                target, replaced, ex.Message);
+        }
     }
 
     private InstallOutcome Unchanged(PluginLockEntry existing) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Carapace.Plugins.Packaging;
 using Carapace.Plugins.Signing;
 using Carapace.Storage;
+using Carapace.Storage.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -40,11 +41,13 @@ internal static class PluginLockFile
             throw new PluginLockException(path, 1, 1, $"the file is larger than {MaxBytes} bytes");
         }
 
-        var stream = new YamlStream();
+        // The lock lives in the state directory, but a hostile or corrupted copy must not crash the host:
+        // the shared guard refuses deep nesting (20 000 levels overflowed YamlDotNet's recursive loader),
+        // aliases (cycles, "billion laughs") and turns YamlDotNet's non-YAML exceptions into positioned errors.
+        YamlStream stream;
         try
         {
-            using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
-            stream.Load(reader);
+            stream = UntrustedYaml.Load(ReadText(path));
         }
         catch (YamlException ex)
         {
@@ -56,7 +59,29 @@ internal static class PluginLockFile
             throw new PluginLockException(path, 1, 1, stream.Documents.Count == 0 ? "the file is empty" : "the file holds more than one YAML document");
         }
 
-        return new Parser(path).Lock(stream.Documents[0].RootNode);
+        var root = stream.Documents[0].RootNode;
+        if (root.AllNodes.FirstOrDefault(n => !n.Tag.IsEmpty) is { } tagged)
+        {
+            // Carapace never writes tags; a tag (!!python/object, !custom) means the file was not written by it.
+            throw new PluginLockException(path, tagged.Start.Line, tagged.Start.Column,
+                $"YAML tags ({tagged.Tag}) are not allowed in the lock file");
+        }
+
+        return new Parser(path).Lock(root);
+    }
+
+    /// <summary>The file as UTF-8; a byte sequence that is not UTF-8 is an error, not a replacement character.</summary>
+    private static string ReadText(string path)
+    {
+        try
+        {
+            return new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true)
+                .GetString(File.ReadAllBytes(path));
+        }
+        catch (System.Text.DecoderFallbackException ex)
+        {
+            throw new PluginLockException(path, 1, 1, $"the file is not valid UTF-8 ({ex.Message})", ex);
+        }
     }
 
     public static void Write(string path, PluginLock pluginLock)

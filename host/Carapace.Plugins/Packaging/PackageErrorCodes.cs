@@ -53,4 +53,13 @@ internal static class PackageErrorCodes
 
     /// <summary>The staging directory exists and is not empty.</summary>
     public const string StagingNotEmpty = "package_staging_not_empty";
+
+    /// <summary>A directory was given where a <c>.zip</c> archive is expected.</summary>
+    public const string NotAFile = "package_not_a_file";
+
+    /// <summary>The package (or a file in it) cannot be read: permission denied.</summary>
+    public const string Unreadable = "package_unreadable";
+
+    /// <summary>Reading the package failed with an I/O error (or its path cannot be resolved, e.g. a symlink loop).</summary>
+    public const string IoError = "package_io_error";
 }

@@ -25,17 +25,22 @@ internal static class PackageReader
     {
         limits ??= PackageLimits.Default;
         var fullSource = Path.GetFullPath(source);
-        if (Directory.Exists(fullSource))
+        var kind = PackageSourceCheck.Classify(source, fullSource);
+        try
         {
-            return StageDirectory(fullSource, stagingDirectory, limits);
+            return kind == UnixFileType.Directory
+                ? StageDirectory(fullSource, stagingDirectory, limits)
+                : StageArchive(fullSource, stagingDirectory, limits);
         }
-
-        if (File.Exists(fullSource))
+        catch (UnauthorizedAccessException ex)
         {
-            return StageArchive(fullSource, stagingDirectory, limits);
+            // Permission denied (or a file the kernel refuses to read): the operator's input, not a host fault.
+            throw new PackageException(PackageErrorCodes.Unreadable, $"cannot read package '{source}': {ex.Message}", null, ex);
         }
-
-        throw new PackageException(PackageErrorCodes.NotFound, $"package '{source}' does not exist");
+        catch (IOException ex)
+        {
+            throw new PackageException(PackageErrorCodes.IoError, $"cannot read package '{source}': {ex.Message}", null, ex);
+        }
     }
 
     /// <summary>Stages a zip archive.</summary>
@@ -43,6 +48,11 @@ internal static class PackageReader
     {
         limits ??= PackageLimits.Default;
         var info = new FileInfo(archivePath);
+        if (Directory.Exists(archivePath))
+        {
+            throw new PackageException(PackageErrorCodes.NotAFile, $"'{archivePath}' is a directory, not a .zip archive");
+        }
+
         if (!info.Exists)
         {
             throw new PackageException(PackageErrorCodes.NotFound, $"package '{archivePath}' does not exist");

@@ -21,6 +21,9 @@ internal static class DirectorySafetyCodes
     /// <summary>A FIFO, device or socket inside the plugin directory.</summary>
     public const string SpecialFile = "directory_special_file";
 
+    /// <summary>The directory (or something in it) cannot be examined: permission denied or another I/O error.</summary>
+    public const string Unreadable = "directory_unreadable";
+
     /// <summary>Ownership cannot be checked on this platform (reported, not fatal).</summary>
     public const string OwnerCheckUnavailable = "directory_owner_check_unavailable";
 }
@@ -58,7 +61,28 @@ internal static class PluginDirectorySafety
     public static DirectorySafetyReport Check(string pluginDirectory) => Check(pluginDirectory, pluginDirectory);
 
     /// <summary>Checks <paramref name="pluginDirectory"/>, its parents up to <paramref name="pluginsRoot"/>, and everything inside it.</summary>
-    public static DirectorySafetyReport Check(string pluginsRoot, string pluginDirectory)
+    public static DirectorySafetyReport Check(string pluginsRoot, string pluginDirectory) =>
+        Check(pluginsRoot, pluginDirectory, static path => new DirectoryInfo(path).EnumerateFileSystemInfos());
+
+    /// <summary>
+    /// As <see cref="Check(string, string)"/>, listing directories with <paramref name="list"/> (tests provoke
+    /// I/O errors through it). A directory that cannot be examined is unsafe, reported as
+    /// <see cref="DirectorySafetyCodes.Unreadable"/>: the caller fails the plugin with the reason instead of crashing.
+    /// </summary>
+    internal static DirectorySafetyReport Check(string pluginsRoot, string pluginDirectory, Func<string, IEnumerable<FileSystemInfo>> list)
+    {
+        try
+        {
+            return Examine(pluginsRoot, pluginDirectory, list);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(pluginDirectory));
+            return new([new(DirectorySafetyCodes.Unreadable, directory, $"cannot check plugin directory '{directory}': {ex.Message}")], []);
+        }
+    }
+
+    private static DirectorySafetyReport Examine(string pluginsRoot, string pluginDirectory, Func<string, IEnumerable<FileSystemInfo>> list)
     {
         var problems = new List<DirectoryProblem>();
         var warnings = new List<DirectoryProblem>();
@@ -109,7 +133,7 @@ internal static class PluginDirectorySafety
         pending.Push(realDirectory);
         while (pending.Count > 0)
         {
-            foreach (var child in new DirectoryInfo(pending.Pop()).EnumerateFileSystemInfos())
+            foreach (var child in list(pending.Pop()))
             {
                 if (child.LinkTarget is not null)
                 {

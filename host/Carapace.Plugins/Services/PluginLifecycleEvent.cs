@@ -35,6 +35,9 @@ internal enum PluginLifecycleEventKind
 
     /// <summary>An install was refused because vetting found banned API use.</summary>
     VettingRefused,
+
+    /// <summary>An install or update was refused (any reason); data: reason (the stable code), source, actor.</summary>
+    InstallRefused,
 }
 
 /// <summary>

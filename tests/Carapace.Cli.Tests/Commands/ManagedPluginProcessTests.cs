@@ -151,4 +151,124 @@ public sealed class ManagedPluginProcessTests : IDisposable
         await OkAsync(restarted, "tools", "invoke", "echo", "--args", "{\"text\":\"after the crash\"}");
         await OkAsync(restarted, "plugins", "doctor");
     }
+
+    [Fact]
+    public async Task Doctor_exits_3_when_it_cannot_run_and_0_or_1_only_when_it_ran()
+    {
+        int unusedPort;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            unusedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var env = CaraProcess.IsolatedEnvironment(_dir);
+        env["CARAPACE_GATEWAY_TOKEN"] = Token;
+        var down = await CaraProcess.RunAsync(env, "plugins", "doctor", "--port", unusedPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var gateway = await StartAsync();
+        var unauthorized = await gateway.CaraAsync("wrong-token", "plugins", "doctor");
+        var healthy = await gateway.CaraAsync(Token, "plugins", "doctor");
+        var help = await gateway.CaraAsync(Token, "plugins", "doctor", "--help");
+
+        Assert.True(down.ExitCode == 3, down.ToString());
+        Assert.Contains("did not run", down.Stderr, StringComparison.Ordinal);
+        Assert.True(unauthorized.ExitCode == 3, unauthorized.ToString());
+        Assert.Equal(0, healthy.ExitCode);
+        Assert.Contains("3 the check could not run", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 the check ran and found a problem", help.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Install_of_a_fifo_fails_promptly_in_the_cli_before_anything_is_sent()
+    {
+        await using var gateway = await StartAsync();
+        var fifo = Path.Combine(_dir.Path, "pipe.zip");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])!)
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var result = await gateway.CaraAsync(Token, "plugins", "install", fifo);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("package_special_file", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Kills the gateway at <paramref name="pauseAt"/> during `cara plugins ARGS`, then restarts it.</summary>
+    private async Task<RunningGateway> KillDuringAsync(string pauseAt, params string[] args)
+    {
+        await using (var paused = await StartAsync(pauseAt))
+        {
+            var client = paused.CaraAsync(Token, args);
+            await Poll.UntilAsync(() => paused.Stdout.Contains($"install paused at {pauseAt}", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60), $"the install to reach {pauseAt}");
+            await paused.KillAsync();
+            Assert.NotEqual(0, (await client).ExitCode);
+        }
+
+        return await StartAsync();
+    }
+
+    private void AssertNoStagingLeftovers()
+    {
+        var staging = Path.Combine(PluginsDir, ".staging");
+        Assert.False(Directory.Exists(staging) && Directory.EnumerateFileSystemEntries(staging).Any(), "staging leftovers after the restart");
+    }
+
+    [Theory]
+    [InlineData("staged", false)]
+    [InlineData("after-move", false)]
+    [InlineData("after-commit", true)]
+    public async Task A_gateway_killed_during_a_fresh_install_restarts_with_the_plugin_fully_installed_or_absent(string pauseAt, bool installed)
+    {
+        await using var restarted = await KillDuringAsync(pauseAt, "plugins", "install", Zip());
+
+        var entries = PluginLockFile.Read(PluginLockFile.PathIn(PluginsDir)).Plugins;
+        var status = await restarted.CaraAsync(Token, "plugins", "status", "good-tool", "--json");
+        AssertNoStagingLeftovers();
+        if (installed)
+        {
+            var entry = Assert.Single(entries);
+            Assert.Equal(["1.0.0"], Directory.EnumerateDirectories(Path.Combine(PluginsDir, "good-tool")).Select(Path.GetFileName));
+            Assert.True(PluginIntegrity.Check(Path.Combine(PluginsDir, "good-tool", "1.0.0"), entry).IsIntact);
+            Assert.Equal("active", JsonDocument.Parse(status.Stdout).RootElement.GetProperty("plugins")[0].GetProperty("state").GetString());
+            await OkAsync(restarted, "tools", "invoke", "echo", "--args", "{\"text\":\"after the crash\"}");
+        }
+        else
+        {
+            Assert.Empty(entries);
+            Assert.False(Directory.Exists(Path.Combine(PluginsDir, "good-tool")), "files of an install that never committed are left");
+            Assert.NotEqual(0, status.ExitCode);
+        }
+
+        await OkAsync(restarted, "plugins", "doctor");
+    }
+
+    [Theory]
+    [InlineData("staged", false)]
+    [InlineData("replaced-aside", false)]
+    [InlineData("after-move", false)]
+    [InlineData("after-commit", true)]
+    public async Task A_gateway_killed_during_a_same_version_replacement_restarts_with_exactly_the_old_or_the_new_content(string pauseAt, bool replaced)
+    {
+        await using (var first = await StartAsync())
+        {
+            await OkAsync(first, "plugins", "install", Zip());
+            Assert.Equal(0, await first.TerminateAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        var old = Assert.Single(PluginLockFile.Read(PluginLockFile.PathIn(PluginsDir)).Plugins);
+        var rereleased = FixturePackage.Zip(_dir.Path, _key, edit: d => File.AppendAllText(Path.Combine(d, "plugin.yaml"), "description: re-released\n"));
+        await using var restarted = await KillDuringAsync(pauseAt, "plugins", "install", rereleased, "--yes");
+
+        var entry = Assert.Single(PluginLockFile.Read(PluginLockFile.PathIn(PluginsDir)).Plugins);
+        Assert.Equal(replaced, entry.Sha256 != old.Sha256);
+        Assert.Equal(["1.0.0"], Directory.EnumerateDirectories(Path.Combine(PluginsDir, "good-tool")).Select(Path.GetFileName));
+        Assert.True(PluginIntegrity.Check(Path.Combine(PluginsDir, "good-tool", "1.0.0"), entry).IsIntact, "the installed copy is a mixture");
+        AssertNoStagingLeftovers();
+        var status = await OkAsync(restarted, "plugins", "status", "good-tool", "--json");
+        Assert.Equal("active", JsonDocument.Parse(status.Stdout).RootElement.GetProperty("plugins")[0].GetProperty("state").GetString());
+        await OkAsync(restarted, "tools", "invoke", "echo", "--args", "{\"text\":\"after the crash\"}");
+        await OkAsync(restarted, "plugins", "doctor");
+    }
 }

@@ -219,4 +219,89 @@ public sealed class PluginInstallApiTests : IDisposable
         var plugin = tampered.GetProperty("plugins").EnumerateArray().Single(p => p.GetProperty("id").GetString() == "good-tool");
         Assert.Contains(plugin.GetProperty("findings").EnumerateArray(), f => f.GetProperty("code").GetString() == "integrity_digest_mismatch");
     }
+
+    [Fact]
+    public async Task Local_paths_that_are_not_packages_are_422_problems_promptly_never_a_hang_or_a_500()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+        client.Timeout = TimeSpan.FromSeconds(30);
+        var fifo = Path.Combine(_dir.Path, "pipe.zip");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])!)
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        var directoryZip = Path.Combine(_dir.Path, "dir.zip");
+        Directory.CreateDirectory(directoryZip);
+        var loop = Path.Combine(_dir.Path, "loop.zip");
+        File.CreateSymbolicLink(loop, loop);
+
+        // The FIFO first: if it hung while holding the installer's lock, every later request would hang too.
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/plugins/install", new { path = fifo }),
+            HttpStatusCode.UnprocessableEntity, "package_special_file");
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/plugins/install", new { path = "/dev/zero" }),
+            HttpStatusCode.UnprocessableEntity, "package_special_file");
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/plugins/install", new { path = loop }),
+            HttpStatusCode.UnprocessableEntity, "package_io_error");
+        if (File.Exists("/sys/bus/pci/rescan"))
+        {
+            // Write-only sysfs attribute: even root gets EACCES on a read open (chmod 000 does not stop root).
+            await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/plugins/install", new { path = "/sys/bus/pci/rescan" }),
+                HttpStatusCode.UnprocessableEntity, "package_unreadable");
+        }
+
+        // A directory is a directory package: refused for what it lacks, not a crash.
+        await ProblemAssert.IsProblemAsync(await client.PostAsJsonAsync("/control/plugins/install", new { path = directoryZip }),
+            HttpStatusCode.UnprocessableEntity, "package_manifest_missing");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/control/plugins/install", new { path = FixturePackage.Zip(_dir.Path, _key) })).StatusCode);
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.PluginInstallRefused) >= 4, "plugin_install_refused events");
+        Assert.Contains(events, e => e.GetProperty("event").GetString() == AuditEvents.PluginInstallRefused
+                                     && e.GetProperty("data").GetProperty("reason").GetString() == "package_special_file"
+                                     && e.GetProperty("data").GetProperty("source").GetString() == fifo);
+    }
+
+    [Fact]
+    public async Task Refusals_updates_and_load_time_signature_failures_are_in_the_audit_log_with_their_codes()
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+        var slip = Path.Combine(_dir.Path, "slip.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(slip, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            archive.CreateEntry("../../outside.dll");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/control/plugins/install", Upload(FixturePackage.Zip(_dir.Path, _key)))).StatusCode);
+        await ProblemAssert.IsProblemAsync(
+            await client.PostAsync("/control/plugins/install", Upload(FixturePackage.Zip(_dir.Path, _key, edit: d => File.AppendAllText(Path.Combine(d, "plugin.yaml"), "description: other\n")))),
+            HttpStatusCode.Conflict, "sha256_changed");
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/control/plugins/install", Upload(slip)),
+            HttpStatusCode.UnprocessableEntity, "package_path_traversal");
+        // Activation fails (the configSchema requires a key the configuration lacks): refused, audited.
+        await ProblemAssert.IsProblemAsync(await client.PostAsync("/control/plugins/update",
+                Upload(FixturePackage.Zip(_dir.Path, _key, version: "1.5.0", edit: d => File.AppendAllText(Path.Combine(d, "plugin.yaml"), "  required: [mandatory]\n")))),
+            HttpStatusCode.UnprocessableEntity, "plugin_activation_failed");
+        var updated = await client.PostAsync("/control/plugins/update", Upload(FixturePackage.Zip(_dir.Path, _key, version: "2.0.0")));
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+
+        // The operator stops trusting the publisher; the next load (a reload) verifies again and refuses.
+        using var other = SigningKey.Generate();
+        gateway.Service<Microsoft.Extensions.Configuration.IConfiguration>()["plugins:signature:trustedPublishers:0"] = other.PublicKey.Hex;
+        var reload = await client.PostAsync("/control/plugins/good-tool/reload", null);
+        Assert.False(reload.IsSuccessStatusCode, await reload.Content.ReadAsStringAsync());
+
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath,
+            e => e.Count(AuditEvents.PluginInstallRefused) == 3 && e.Count(AuditEvents.PluginUpdated) == 1 && e.Count(AuditEvents.PluginSignatureFailed) == 1,
+            "refusals, the update and the load-time signature failure in the audit log");
+        var data = (string name) => events.Where(e => e.GetProperty("event").GetString() == name).Select(e => e.GetProperty("data")).ToList();
+        Assert.Equal(["sha256_changed", "package_path_traversal", "plugin_activation_failed"],
+            data(AuditEvents.PluginInstallRefused).Select(d => d.GetProperty("reason").GetString()));
+        var update = Assert.Single(data(AuditEvents.PluginUpdated));
+        Assert.Equal(("good-tool", "2.0.0", "1.0.0"), (update.GetProperty("plugin_id").GetString(), update.GetProperty("version").GetString(),
+            update.GetProperty("previous_version").GetString()));
+        var signature = Assert.Single(data(AuditEvents.PluginSignatureFailed));
+        Assert.Equal(("good-tool", "load", "signature_untrusted_publisher"), (signature.GetProperty("plugin_id").GetString(),
+            signature.GetProperty("at").GetString(), signature.GetProperty("reason").GetString()));
+    }
 }

@@ -4,6 +4,7 @@ using Carapace.Plugins.Runtime;
 using Carapace.Plugins.Signing;
 using Carapace.Testing.PluginHarness;
 using Carapace.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using TempDirectory = Carapace.Testing.PluginHarness.TempDirectory;
 
 namespace Carapace.Plugins.Tests.Install;
@@ -16,13 +17,18 @@ internal sealed class ManagedHarness : IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<PluginRuntimeOptions>? _configure;
+    private readonly IReadOnlyList<string> _pluginPaths;
+    private readonly IInstallPausePoints? _pauses;
 
-    private ManagedHarness(TempDirectory dir, SigningKey key, Dictionary<string, string?> settings, Action<PluginRuntimeOptions>? configure)
+    private ManagedHarness(TempDirectory dir, SigningKey key, Dictionary<string, string?> settings, Action<PluginRuntimeOptions>? configure,
+        IReadOnlyList<string> pluginPaths, IInstallPausePoints? pauses)
     {
         Dir = dir;
         Key = key;
         _settings = settings;
         _configure = configure;
+        _pluginPaths = pluginPaths;
+        _pauses = pauses;
     }
 
     public TempDirectory Dir { get; }
@@ -36,8 +42,11 @@ internal sealed class ManagedHarness : IAsyncDisposable
     /// <summary>The published fixture plugins: in plugins/ (also runtime fixtures) or fixture-packages/ (install-only).</summary>
     public static string Fixture(string id) => FixturePackage.PublishedDirectory(id);
 
+    /// <param name="pluginPaths">Configured (path) plugin folders loaded next to the managed ones.</param>
+    /// <param name="pauses">The installer's pause points (tests act at them); none when null.</param>
     public static async Task<ManagedHarness> StartAsync(
-        IDictionary<string, string?>? settings = null, bool trustKey = true, Action<PluginRuntimeOptions>? configure = null)
+        IDictionary<string, string?>? settings = null, bool trustKey = true, Action<PluginRuntimeOptions>? configure = null,
+        IReadOnlyList<string>? pluginPaths = null, IInstallPausePoints? pauses = null)
     {
         var dir = new TempDirectory();
         var key = SigningKey.Generate();
@@ -47,7 +56,7 @@ internal sealed class ManagedHarness : IAsyncDisposable
             all["plugins:signature:trustedPublishers:0"] = key.PublicKey.Hex;
         }
 
-        var harness = new ManagedHarness(dir, key, all, configure);
+        var harness = new ManagedHarness(dir, key, all, configure, pluginPaths ?? [], pauses);
         harness.Harness = await harness.StartRuntimeAsync();
         return harness;
     }
@@ -98,10 +107,16 @@ internal sealed class ManagedHarness : IAsyncDisposable
     public static void CopyTree(string from, string to) => FixturePackage.CopyTree(from, to);
 
     private Task<RuntimeHarness> StartRuntimeAsync() =>
-        RuntimeHarness.StartAsync([], _settings, configure: options =>
+        RuntimeHarness.StartAsync(_pluginPaths, _settings, configure: options =>
         {
             options.ManagedDirectory = Root;
             _configure?.Invoke(options);
+        }, register: services =>
+        {
+            if (_pauses is not null)
+            {
+                services.AddSingleton(_pauses);
+            }
         });
 
     public async ValueTask DisposeAsync()

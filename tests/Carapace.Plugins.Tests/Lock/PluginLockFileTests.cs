@@ -151,4 +151,79 @@ public sealed class PluginLockFileTests : IDisposable
 
         Assert.Equal("version: [\n", File.ReadAllText(LockPath));
     }
+
+    [Fact]
+    public void Twenty_thousand_levels_of_nesting_are_refused_with_a_position_not_a_stack_overflow()
+    {
+        var deep = "version: 1\nplugins: " + new string('[', 20_000) + new string(']', 20_000) + "\n";
+
+        var ex = Malformed(deep);
+
+        Assert.Equal(2, ex.Line);
+        Assert.Contains("nesting deeper than", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<YamlDotNet.Core.YamlException>(ex.InnerException);
+    }
+
+    [Fact]
+    public void An_alias_is_refused_even_where_the_anchored_value_would_be_valid()
+    {
+        PluginLockFile.Write(LockPath, PluginLock.Empty.With(Entry("demo")));
+        var text = File.ReadAllText(LockPath).Replace("  source: ", "  source: &src ", StringComparison.Ordinal)
+            .Replace("  installedAt: ", "  installedAt: *src\n    x: ", StringComparison.Ordinal);
+
+        var ex = Malformed(text);
+
+        Assert.Contains("aliases (*src) are not supported", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("version: 1\nplugins: !!python/object:os.system []\n", 2)]
+    [InlineData("version: !custom 1\nplugins: []\n", 1)]
+    [InlineData("version: 1\nplugins:\n  - !<tag:example.com,2000:entry> {id: demo}\n", 3)]
+    public void An_explicit_tag_is_refused_at_its_position(string yaml, int line)
+    {
+        var ex = Malformed(yaml);
+
+        Assert.Equal(line, ex.Line);
+        Assert.Contains("tags", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_truncated_lock_file_fails_with_a_clear_error_at_every_cut()
+    {
+        PluginLockFile.Write(LockPath, PluginLock.Empty.With(Entry("demo")).With(Entry("other", signed: false)));
+        var full = File.ReadAllText(LockPath);
+
+        // Every prefix either fails as a PluginLockException or (cut at a line end that still forms a whole
+        // document) reads as a valid lock; nothing else escapes.
+        var failures = 0;
+        for (var cut = 0; cut < full.Length; cut += 7)
+        {
+            WriteRaw(full[..cut]);
+            try
+            {
+                PluginLockFile.Read(LockPath);
+            }
+            catch (PluginLockException ex)
+            {
+                failures++;
+                Assert.StartsWith(LockPath + ":", ex.Message, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.True(failures > 10, $"only {failures} truncations failed");
+        var mid = Malformed(full[..(full.IndexOf("sha256: \"", StringComparison.Ordinal) + 12)]);
+        Assert.Contains("not valid YAML", mid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_utf8_are_refused()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(LockPath)!);
+        File.WriteAllBytes(LockPath, [.. "version: 1\nplugins: []\n# "u8, 0xC3, 0x28, (byte)'\n']);
+
+        var ex = Assert.Throws<PluginLockException>(() => PluginLockFile.Read(LockPath));
+
+        Assert.Contains("not valid UTF-8", ex.Message, StringComparison.Ordinal);
+    }
 }

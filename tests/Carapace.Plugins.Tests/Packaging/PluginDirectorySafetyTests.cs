@@ -187,4 +187,19 @@ public sealed class PluginDirectorySafetyTests : IDisposable
         Assert.Equal(Private, status.Mode);
         Assert.Throws<IOException>(() => UnixFileStatusReader.TryLstat(Path.Combine(_plugin, "missing")));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void An_io_error_while_checking_is_an_unsafe_verdict_with_the_reason_not_an_exception(bool permission)
+    {
+        var report = PluginDirectorySafety.Check(_root, _plugin, path => permission
+            ? throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.")
+            : throw new IOException("Input/output error"));
+
+        var problem = Assert.Single(report.Problems);
+        Assert.False(report.IsSafe);
+        Assert.Equal(DirectorySafetyCodes.Unreadable, problem.Code);
+        Assert.Contains(permission ? "is denied" : "Input/output error", problem.Message, StringComparison.Ordinal);
+    }
 }

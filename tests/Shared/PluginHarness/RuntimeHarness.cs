@@ -46,7 +46,8 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         IPluginServicesFactory? services = null,
         Action<PluginRuntimeOptions>? configure = null,
         string? bundledDirectory = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        Action<IServiceCollection>? register = null)
     {
         var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         var i = 0;
@@ -70,6 +71,8 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         {
             collection.AddSingleton(time);
         }
+
+        register?.Invoke(collection);
 
         collection.AddCarapacePlugins(configuration, bundledDirectory, options =>
         {
