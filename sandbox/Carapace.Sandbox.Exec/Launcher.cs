@@ -95,7 +95,13 @@ internal static unsafe class Launcher
     private static int Confine(LaunchSpec spec)
     {
         // Everything that allocates happens first; the tail runs in a no-GC region (pitfall P3).
-        var abi = LandlockProbe();
+        var decision = LandlockAbi.Decide(LandlockProbe());
+        if (decision.Refusal is { } refusal)
+        {
+            throw new LaunchFailedException("landlock_abi", 0, refusal);
+        }
+
+        var abi = decision.EffectiveAbi;
         if (abi < LandlockAbi.MinAbiForNetwork)
         {
             throw new LaunchFailedException("landlock_abi", 0,
@@ -145,7 +151,7 @@ internal static unsafe class Launcher
         return errno == 2 ? 127 : 126;
     }
 
-    private static int LandlockProbe()
+    private static long LandlockProbe()
     {
         var abi = Libc.Syscall(Libc.SysLandlockCreateRuleset, 0, 0, (nint)LandlockAbi.CreateRulesetVersion, 0, 0, 0);
         if (abi < 0)
@@ -160,7 +166,7 @@ internal static unsafe class Launcher
             throw new LaunchFailedException("landlock_abi", errno, why);
         }
 
-        return (int)abi;
+        return abi;
     }
 
     private static int BuildRuleset(LaunchSpec spec, int abi)

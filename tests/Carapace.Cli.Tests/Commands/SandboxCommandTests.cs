@@ -17,6 +17,8 @@ public sealed class SandboxCommandTests
         var json = JsonDocument.Parse(result.Stdout).RootElement;
         Assert.Equal("linux", json.GetProperty("os").GetString());
         Assert.True(json.GetProperty("landlockAbi").GetInt32() >= 4);
+        Assert.Equal(9, json.GetProperty("landlockKnownAbi").GetInt32());
+        Assert.Equal(Math.Min(9, json.GetProperty("landlockAbi").GetInt32()), json.GetProperty("landlockEffectiveAbi").GetInt32());
         Assert.Equal("passed", json.GetProperty("selfTest").GetString());
         Assert.False(json.GetProperty("runsRefused").GetBoolean());
         // The build publishes the NativeAOT launcher whenever clang is on PATH (tests/setup/10-sandbox.sh installs it).
