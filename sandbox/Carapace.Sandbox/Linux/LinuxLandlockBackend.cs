@@ -206,6 +206,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
         var env = EnvironmentPolicy.Build(request, scratch, _platform.GetEnvironmentVariable);
         var rw = request.ReadWriteRoots.Append(scratch).ToList();
         RequestValidator.RequireExecutableInsideRoots(request.Executable, request.ReadOnlyRoots.Concat(rw), LinuxNative.RealPath, StringComparison.Ordinal);
+        RequestValidator.RequireWorkingDirectoryInsideRoots(request.WorkingDirectory, request.ReadOnlyRoots.Concat(rw), LinuxNative.RealPath, StringComparison.Ordinal);
         return new LaunchSpec
         {
             Executable = request.Executable,

@@ -135,6 +135,7 @@ internal sealed class WindowsJobBackend : ISandboxBackend
     {
         var rw = request.ReadWriteRoots.Append(scratch).ToList();
         RequestValidator.RequireExecutableInsideRoots(request.Executable, request.ReadOnlyRoots.Concat(rw), PathResolver.RealPath, StringComparison.OrdinalIgnoreCase);
+        RequestValidator.RequireWorkingDirectoryInsideRoots(request.WorkingDirectory, request.ReadOnlyRoots.Concat(rw), PathResolver.RealPath, StringComparison.OrdinalIgnoreCase);
         var env = EnvironmentPolicy.BuildWindows(request, scratch, hostEnvironment);
         var launch = new WindowsLaunch(
             request.Executable,

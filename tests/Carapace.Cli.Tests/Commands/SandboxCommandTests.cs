@@ -37,4 +37,23 @@ public sealed class SandboxCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("REFUSED", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Check_exits_1_when_the_self_test_fails()
+    {
+        using var dir = new TempDirectory();
+        var fake = Path.Combine(dir.Path, "fake-launcher");
+        await File.WriteAllTextAsync(fake, "#!/bin/sh\nprintf '\\006'\nexit 0\n");
+        File.SetUnixFileMode(fake, (UnixFileMode)0b111_101_101);
+        var config = Path.Combine(dir.Path, "carapace.yaml");
+        await File.WriteAllTextAsync(config, $"sandbox:\n  launcherPath: {fake}\n");
+
+        var result = await CaraProcess.RunAsync(CaraProcess.IsolatedEnvironment(dir), "sandbox", "check", "--json", "--config", config);
+
+        Assert.Equal(1, result.ExitCode);
+        var json = JsonDocument.Parse(result.Stdout).RootElement;
+        Assert.Equal("failed", json.GetProperty("selfTest").GetString());
+        Assert.True(json.GetProperty("runsRefused").GetBoolean());
+        Assert.StartsWith("sandbox self-test failed: a confined probe read the canary file", json.GetProperty("refusalReason").GetString(), StringComparison.Ordinal);
+    }
 }
