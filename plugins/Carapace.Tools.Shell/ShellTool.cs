@@ -15,16 +15,16 @@ namespace Carapace.Tools.Shell;
 /// <c>PATH</c> lookup) with <c>args</c>, or <c>script</c>, run as <c>/bin/sh -c script sh args...</c>.
 /// A run that happened is a result, whatever its exit code (a timeout too: <c>timedOut</c>, exit 124);
 /// a run the sandbox refused is a failure with <see cref="ToolErrorCodes.SandboxUnavailable"/> and the
-/// reason; a profile not granted or a bad request is a tool failure whose message starts with
-/// <c>capability_denied</c> or <c>invalid_request</c>. Nothing is ever retried.
+/// reason; a profile not granted or a bad request is a failure with <see cref="ToolErrorCodes.CapabilityDenied"/>
+/// or <see cref="ToolErrorCodes.InvalidRequest"/> (403 / 400 over HTTP; neither faults the plugin). Nothing is ever retried.
 /// </summary>
 internal sealed class ShellTool(IPluginContext context, ILogger<ShellTool> logger) : ITool
 {
     public const string DefaultProfile = "default";
     public const string Shell = "/bin/sh";
-    public const string CapabilityDenied = "capability_denied";
+    public const string CapabilityDenied = ToolErrorCodes.CapabilityDenied;
     public const string SandboxUnavailable = ToolErrorCodes.SandboxUnavailable;
-    public const string InvalidRequest = "invalid_request";
+    public const string InvalidRequest = ToolErrorCodes.InvalidRequest;
 
     private readonly string _profile = context.Configuration["profile"] is { Length: > 0 } p ? p : DefaultProfile;
 
@@ -111,6 +111,8 @@ internal sealed class ShellTool(IPluginContext context, ILogger<ShellTool> logge
     private ToolResult Fail(string code, string reason)
     {
         logger.LogWarning("shell run refused (profile {Profile}): {Code}: {Reason}", _profile, code, reason);
-        return ToolResult.Failure($"{code}: {reason}");
+        // The code travels as ToolResult.ErrorCode (400 / 403 over HTTP, never counted as a plugin fault);
+        // the message keeps the code prefix for callers that only read the text.
+        return ToolResult.Failure($"{code}: {reason}", code);
     }
 }

@@ -95,7 +95,13 @@ internal static unsafe class Launcher
     private static int Confine(LaunchSpec spec)
     {
         // Everything that allocates happens first; the tail runs in a no-GC region (pitfall P3).
-        var abi = LandlockProbe();
+        var decision = LandlockAbi.Decide(LandlockProbe());
+        if (decision.Refusal is { } refusal)
+        {
+            throw new LaunchFailedException("landlock_abi", 0, refusal);
+        }
+
+        var abi = decision.EffectiveAbi;
         if (abi < LandlockAbi.MinAbiForNetwork)
         {
             throw new LaunchFailedException("landlock_abi", 0,
@@ -135,41 +141,9 @@ internal static unsafe class Launcher
         DropPrivileges(spec, capLastCap);
         SetLimits(spec.Limits);
 
-        if (!GC.TryStartNoGCRegion(16 * 1024 * 1024))
-        {
-            throw new LaunchFailedException("internal", 0, "could not enter a no-GC region");
-        }
-
-        ResetSignals();
-
-        if (Libc.Prctl(Libc.PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
-        {
-            throw Errno("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)");
-        }
-
-        if (Libc.Prctl(Libc.PrSetSeccomp, Libc.SeccompModeFilter, (nint)(&prog), 0, 0) != 0)
-        {
-            throw Errno("seccomp", "prctl(PR_SET_SECCOMP) socket filter");
-        }
-
-        if (Libc.Syscall(Libc.SysLandlockRestrictSelf, rulesetFd, 0, 0, 0, 0, 0) != 0)
-        {
-            throw Errno("landlock_restrict_self", "landlock_restrict_self");
-        }
-
-        Libc.Close(rulesetFd);
-
-        var marker = LauncherWire.ConfinedMarker;
-        if (Libc.Write(1, &marker, 1) != 1)
-        {
-            throw Errno("marker", "write of the confined marker to stdout");
-        }
-
-        // Address space last: nothing below may allocate.
-        if (spec.Limits.AddressSpaceBytes is { } asBytes)
-        {
-            SetLimit(Libc.RlimitAs, asBytes);
-        }
+        // no_new_privs, seccomp, restrict_self, RLIMIT_AS, then the confined marker: see ConfinementTail.
+        var sys = default(LibcTailSyscalls);
+        ConfinementTail.Apply(ref sys, &prog, rulesetFd, spec.Limits.AddressSpaceBytes);
 
         Libc.Execve(exe, argv, envp);
         var errno = Libc.Errno;
@@ -177,7 +151,7 @@ internal static unsafe class Launcher
         return errno == 2 ? 127 : 126;
     }
 
-    private static int LandlockProbe()
+    private static long LandlockProbe()
     {
         var abi = Libc.Syscall(Libc.SysLandlockCreateRuleset, 0, 0, (nint)LandlockAbi.CreateRulesetVersion, 0, 0, 0);
         if (abi < 0)
@@ -192,7 +166,7 @@ internal static unsafe class Launcher
             throw new LaunchFailedException("landlock_abi", errno, why);
         }
 
-        return (int)abi;
+        return abi;
     }
 
     private static int BuildRuleset(LaunchSpec spec, int abi)
@@ -383,24 +357,30 @@ internal static unsafe class Launcher
         }
     }
 
-    // soft = hard, never above the inherited hard limit (a lower limit is stricter, never weaker).
     private static void SetLimit(int resource, long value)
+    {
+        if (TrySetLimit(resource, value) != 0)
+        {
+            throw Errno("rlimit", $"setrlimit({resource}, {value})");
+        }
+    }
+
+    // soft = hard, never above the inherited hard limit (a lower limit is stricter, never weaker).
+    // No allocation: it also runs in the confinement tail.
+    internal static int TrySetLimit(int resource, long value)
     {
         Libc.RLimit current;
         if (Libc.Getrlimit(resource, &current) != 0)
         {
-            throw Errno("rlimit", $"getrlimit({resource})");
+            return -1;
         }
 
         var v = Math.Min((ulong)value, current.Max);
         var limit = new Libc.RLimit { Current = v, Max = v };
-        if (Libc.Setrlimit(resource, &limit) != 0)
-        {
-            throw Errno("rlimit", $"setrlimit({resource}, {v})");
-        }
+        return Libc.Setrlimit(resource, &limit);
     }
 
-    private static void ResetSignals()
+    internal static int ResetSignals()
     {
         // Ignored dispositions survive execve; .NET ignores SIGPIPE (pitfall P1). 32/33 belong to glibc.
         for (var sig = 1; sig <= 64; sig++)
@@ -415,10 +395,33 @@ internal static unsafe class Launcher
 
         var empty = stackalloc byte[128];
         new Span<byte>(empty, 128).Clear();
-        if (Libc.Sigprocmask(Libc.SigSetMask, empty, null) != 0)
+        return Libc.Sigprocmask(Libc.SigSetMask, empty, null);
+    }
+
+    /// <summary>The real tail syscalls (direct libc calls through the pre-resolved pointers).</summary>
+    private struct LibcTailSyscalls : ITailSyscalls
+    {
+        public readonly bool StartNoGcRegion() => GC.TryStartNoGCRegion(16 * 1024 * 1024);
+
+        public readonly int ResetSignals() => Launcher.ResetSignals();
+
+        public readonly int NoNewPrivs() => Libc.Prctl(Libc.PrSetNoNewPrivs, 1, 0, 0, 0);
+
+        public readonly int InstallSeccomp(Libc.SockFprog* program) => Libc.Prctl(Libc.PrSetSeccomp, Libc.SeccompModeFilter, (nint)program, 0, 0);
+
+        public readonly int LandlockRestrictSelf(int rulesetFd) => (int)Libc.Syscall(Libc.SysLandlockRestrictSelf, rulesetFd, 0, 0, 0, 0, 0);
+
+        public readonly void Close(int fd) => Libc.Close(fd);
+
+        public readonly int SetLimit(int resource, long value) => TrySetLimit(resource, value);
+
+        public readonly nint WriteMarker()
         {
-            throw Errno("signals", "sigprocmask(SIG_SETMASK, {})");
+            var marker = LauncherWire.ConfinedMarker;
+            return Libc.Write(1, &marker, 1);
         }
+
+        public readonly int Errno => Libc.Errno;
     }
 
     private static LaunchFailedException Errno(string step, string what)

@@ -69,6 +69,14 @@ internal static class SpecValidator
             Fail($"executable '{spec.Executable}' (resolves to '{exe}') is not inside an allowed root");
         }
 
+        // chdir happens before restrict_self, so a directory outside the roots would be entered unchecked.
+        var cwd = RealPath(spec.WorkingDirectory)
+            ?? throw new LaunchFailedException("validate", 2, $"working directory '{spec.WorkingDirectory}' does not exist");
+        if (!spec.ReadOnlyRoots.Concat(spec.ReadWriteRoots).Select(RealPath).Any(root => root is not null && IsInside(cwd, root)))
+        {
+            Fail($"working directory '{spec.WorkingDirectory}' (resolves to '{cwd}') is not inside an allowed root");
+        }
+
         if (spec.Limits.CpuSeconds is <= 0 || spec.Limits.OpenFiles is <= 0 || spec.Limits.Processes is <= 0
             || spec.Limits.FileSizeBytes is < 0 || spec.Limits.AddressSpaceBytes is <= 0)
         {

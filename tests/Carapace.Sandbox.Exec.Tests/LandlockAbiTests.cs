@@ -30,3 +30,48 @@ public sealed class LandlockAbiTests
         Assert.Equal(3UL, LandlockAbi.ScopeMask(6));
     }
 }
+
+public sealed class LandlockAbiDecisionTests
+{
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    [InlineData(long.MinValue)]
+    public void A_nonsensical_kernel_abi_fails_closed(long reported)
+    {
+        var decision = LandlockAbi.Decide(reported);
+
+        Assert.Equal(0, decision.EffectiveAbi);
+        Assert.Equal($"the kernel reported Landlock ABI {reported}, which is not a valid ABI (< 1)", decision.Refusal);
+    }
+
+    [Theory]
+    [InlineData(1L, 1)]
+    [InlineData(4L, 4)]
+    [InlineData(7L, 7)]
+    [InlineData(9L, 9)]
+    public void A_known_abi_is_used_as_it_is(long reported, int effective)
+    {
+        var decision = LandlockAbi.Decide(reported);
+
+        Assert.Null(decision.Refusal);
+        Assert.Equal(effective, decision.EffectiveAbi);
+        Assert.False(decision.KernelIsNewer);
+    }
+
+    [Theory]
+    [InlineData(10L)]
+    [InlineData(12L)]
+    [InlineData(1L << 40)]
+    public void A_newer_kernel_gets_every_right_of_the_highest_known_abi(long reported)
+    {
+        var decision = LandlockAbi.Decide(reported);
+
+        Assert.Null(decision.Refusal);
+        Assert.Equal(LandlockAbi.KnownAbi, decision.EffectiveAbi);
+        Assert.True(decision.KernelIsNewer);
+        Assert.Equal(0x1FFFFUL, LandlockAbi.FsMask(decision.EffectiveAbi)); // through RESOLVE_UNIX
+        Assert.Equal(3UL, LandlockAbi.NetMask(decision.EffectiveAbi));
+        Assert.Equal(3UL, LandlockAbi.ScopeMask(decision.EffectiveAbi));
+    }
+}

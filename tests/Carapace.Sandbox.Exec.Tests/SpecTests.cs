@@ -10,7 +10,7 @@ public sealed class SpecTests
         Executable = "/bin/true",
         Argv = ["/bin/true"],
         Env = ["PATH=/usr/bin:/bin"],
-        WorkingDirectory = "/",
+        WorkingDirectory = "/usr",
         ReadOnlyRoots = ["/usr", "/bin"],
     };
 
@@ -37,6 +37,8 @@ public sealed class SpecTests
     [InlineData("network-ports-with-none")]
     [InlineData("bad-env")]
     [InlineData("nul-arg")]
+    [InlineData("cwd-outside-roots")]
+    [InlineData("cwd-missing")]
     public void Invalid_specs_fail_validation(string what)
     {
         Libc.Load();
@@ -48,6 +50,8 @@ public sealed class SpecTests
             case "network-ports-with-none": spec.ConnectPorts = [443]; break;
             case "bad-env": spec.Env = ["NOEQUALS"]; break;
             case "nul-arg": spec.Argv = ["/bin/true", "a\0b"]; break;
+            case "cwd-outside-roots": spec.WorkingDirectory = "/etc"; break;
+            case "cwd-missing": spec.WorkingDirectory = "/usr/nonexistent-carapace"; break;
         }
 
         var e = Assert.Throws<LaunchFailedException>(() => SpecValidator.Validate(spec));

@@ -103,7 +103,7 @@ public sealed class ShellToolTests(ShellToolTests.Fixture fixture) : IClassFixtu
 
         var result = await Invoke(harness, new { command = "/bin/echo", args = new[] { "hi" } });
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.CapabilityDenied, result.Code);
         Assert.Contains("capability_denied: sandbox profile 'tiny' is not granted", result.Error, StringComparison.Ordinal);
         Assert.Contains(harness.Logs.Lines, l => l.Contains("shell run refused", StringComparison.Ordinal) && l.Contains("capability_denied", StringComparison.Ordinal));
     }
@@ -115,7 +115,7 @@ public sealed class ShellToolTests(ShellToolTests.Fixture fixture) : IClassFixtu
 
         var result = await Invoke(harness, new { command = "/bin/true" });
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.CapabilityDenied, result.Code);
         Assert.Contains("capability_denied: sandbox profile 'default' is not granted", result.Error, StringComparison.Ordinal);
     }
 
@@ -146,6 +146,29 @@ public sealed class ShellToolTests(ShellToolTests.Fixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Invalid_requests_and_capability_denials_never_fault_the_plugin()
+    {
+        // faultAfter: 2 would deactivate the plugin after two real failures in a row; callers' mistakes and
+        // missing grants are not the plugin's failures.
+        await using var invalid = await StartAsync(grants: ["default"], faultAfter: 2);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ToolResultCodes.InvalidRequest, (await Invoke(invalid, new { command = "/nonexistent-carapace/bin" })).Code);
+        }
+
+        Assert.Equal("active", invalid.Runtime.Get("shell")!.State);
+        Assert.True((await Invoke(invalid, new { command = "/bin/true" })).Succeeded);
+
+        await using var denied = await StartAsync(grants: [], faultAfter: 2);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ToolResultCodes.CapabilityDenied, (await Invoke(denied, new { command = "/bin/true" })).Code);
+        }
+
+        Assert.Equal("active", denied.Runtime.Get("shell")!.State);
+    }
+
+    [Fact]
     public async Task An_executable_outside_the_roots_is_refused_before_it_runs()
     {
         using var outside = new WorldReadableFile("#!/bin/sh\necho escaped\n");
@@ -154,7 +177,7 @@ public sealed class ShellToolTests(ShellToolTests.Fixture fixture) : IClassFixtu
 
         var result = await Invoke(harness, new { command = outside.Path });
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.InvalidRequest, result.Code);
         Assert.Contains("invalid_request: ", result.Error, StringComparison.Ordinal);
         Assert.Contains("is not inside a read-only or read-write root", result.Error, StringComparison.Ordinal);
     }

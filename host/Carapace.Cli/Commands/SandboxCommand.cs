@@ -44,7 +44,8 @@ internal static class SandboxCommand
         Console.WriteLine($"  Backend:   {report.Backend ?? "none"}{(report.Partial ? " (partial: not verified on CI)" : string.Empty)}");
         if (report.LandlockAbi is { } abi)
         {
-            Console.WriteLine($"  Landlock:  ABI {abi}");
+            var used = report.LandlockEffectiveAbi is { } effective && effective != abi ? $", rules built for ABI {effective}" : string.Empty;
+            Console.WriteLine($"  Landlock:  kernel ABI {abi} (launcher knows up to {report.LandlockKnownAbi?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}{used}), errata 0x{report.LandlockErrata ?? 0:x}");
         }
 
         Console.WriteLine($"  Launcher:  {report.LauncherKind ?? "none"}{(report.LauncherPath is null ? string.Empty : $" ({report.LauncherPath})")}");

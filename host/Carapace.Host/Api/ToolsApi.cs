@@ -67,6 +67,8 @@ internal static class ToolsApi
             ToolResultCodes.InvalidArguments => (StatusCodes.Status400BadRequest, "Invalid arguments"),
             ToolResultCodes.ToolTimeout => (StatusCodes.Status504GatewayTimeout, "Tool timed out"),
             ToolResultCodes.SandboxUnavailable => (StatusCodes.Status503ServiceUnavailable, "Sandbox unavailable"),
+            ToolResultCodes.InvalidRequest => (StatusCodes.Status400BadRequest, "Invalid request"),
+            ToolResultCodes.CapabilityDenied => (StatusCodes.Status403Forbidden, "Capability denied"),
             ToolResultCodes.Cancelled => (499, "Cancelled"),
             _ => (StatusCodes.Status502BadGateway, "Tool failed"),
         };

@@ -24,6 +24,12 @@ internal static class ToolResultCodes
 
     /// <summary>The tool's command was refused by the sandbox (the tool returned <c>ToolErrorCodes.SandboxUnavailable</c>); nothing ran.</summary>
     public const string SandboxUnavailable = Abstractions.Tools.ToolErrorCodes.SandboxUnavailable;
+
+    /// <summary>The tool refused the request as the caller's mistake (<c>ToolErrorCodes.InvalidRequest</c>); nothing ran.</summary>
+    public const string InvalidRequest = Abstractions.Tools.ToolErrorCodes.InvalidRequest;
+
+    /// <summary>The tool was refused something the operator did not grant (<c>ToolErrorCodes.CapabilityDenied</c>); nothing ran.</summary>
+    public const string CapabilityDenied = Abstractions.Tools.ToolErrorCodes.CapabilityDenied;
 }
 
 /// <summary>How a call is made: who asks, and an optional timeout overriding the runtime's default.</summary>

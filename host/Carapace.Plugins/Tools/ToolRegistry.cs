@@ -158,6 +158,11 @@ internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolReg
                     return SandboxRefused(slot, name, result.Error ?? "no reason given", callId, started);
                 }
 
+                if (result.IsError && result.ErrorCode is ToolResultCodes.InvalidRequest or ToolResultCodes.CapabilityDenied)
+                {
+                    return Declined(slot, name, result.ErrorCode, result.Error ?? "no reason given", callId, started);
+                }
+
                 if (result.IsError)
                 {
                     return Failed(slot, name, result.Error ?? "the tool reported an error", callId, started);
@@ -251,6 +256,18 @@ internal sealed class ToolRegistry(PluginRuntimeOptions options, ILogger<ToolReg
         var message = $"the sandbox refused to run the command of tool '{name}': {reason}";
         logger.LogWarning("tool call {CallId} of plugin {PluginId} refused by the sandbox: {Reason}", callId, slot.Id, reason);
         return new ToolInvocationResult(ToolResultCodes.SandboxUnavailable, name, slot.Id, null, message, [], Stopwatch.GetElapsedTime(started).TotalMilliseconds, callId);
+    }
+
+    /// <summary>
+    /// The tool declined the call as the caller's mistake or for want of an operator grant: reported with
+    /// the tool's code and, like a sandbox refusal, not counted toward faulting the plugin (a caller sending
+    /// bad requests must not be able to deactivate it).
+    /// </summary>
+    private ToolInvocationResult Declined(PluginSlot slot, string name, string code, string reason, string callId, long started)
+    {
+        var message = $"tool '{name}' declined the call: {reason}";
+        logger.LogInformation("tool call {CallId} of plugin {PluginId} declined ({Code}): {Reason}", callId, slot.Id, code, reason);
+        return new ToolInvocationResult(code, name, slot.Id, null, message, [], Stopwatch.GetElapsedTime(started).TotalMilliseconds, callId);
     }
 
     private ToolInvocationResult TimedOut(PluginSlot slot, string name, TimeSpan timeout, string callId, long started)

@@ -36,6 +36,28 @@ internal static class LandlockAbi
     /// <summary>Rights that may be granted on a non-directory (anything else gives EINVAL).</summary>
     public const ulong FileOnlyRights = Execute | WriteFile | ReadFile | Truncate | IoctlDev;
 
+    /// <summary>
+    /// The newest ABI whose rights this code knows (9: RESOLVE_UNIX). A newer kernel is used at this ABI:
+    /// every right known here is handled (the kernel accepts older rulesets), rights added later are not.
+    /// </summary>
+    public const int KnownAbi = 9;
+
+    /// <summary>
+    /// The one decision about the kernel's ABI, made identically by the broker and the launcher: a
+    /// nonsensical answer (&lt; 1) fails closed; otherwise the ruleset is built for min(kernel, known).
+    /// </summary>
+    public static LandlockAbiDecision Decide(long kernelAbi)
+    {
+        if (kernelAbi < 1)
+        {
+            return new LandlockAbiDecision((int)Math.Clamp(kernelAbi, int.MinValue, int.MaxValue), 0,
+                $"the kernel reported Landlock ABI {kernelAbi}, which is not a valid ABI (< 1)");
+        }
+
+        var kernel = (int)Math.Min(kernelAbi, int.MaxValue);
+        return new LandlockAbiDecision(kernel, Math.Min(kernel, KnownAbi), null);
+    }
+
     /// <summary>Every filesystem right the given ABI knows (newer ABIs: everything this code knows).</summary>
     public static ulong FsMask(int abi) => abi switch
     {
@@ -53,4 +75,11 @@ internal static class LandlockAbi
 
     /// <summary>The minimum ABI that can enforce any network restriction.</summary>
     public const int MinAbiForNetwork = 4;
+}
+
+/// <summary>The kernel's ABI, the ABI the ruleset is built for, and why Landlock cannot be used (null when it can).</summary>
+internal readonly record struct LandlockAbiDecision(int KernelAbi, int EffectiveAbi, string? Refusal)
+{
+    /// <summary>The kernel is newer than this code: rights it added after <see cref="LandlockAbi.KnownAbi"/> are not handled.</summary>
+    public bool KernelIsNewer => KernelAbi > LandlockAbi.KnownAbi;
 }

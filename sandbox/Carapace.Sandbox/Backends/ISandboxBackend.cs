@@ -12,7 +12,14 @@ public sealed record SandboxBackendStatus(
     int? LandlockErrata,
     string? LauncherKind,
     string? LauncherPath,
-    bool Partial);
+    bool Partial)
+{
+    /// <summary>Linux: the newest Landlock ABI the launcher knows the rights of.</summary>
+    public int? LandlockKnownAbi { get; init; }
+
+    /// <summary>Linux: the ABI the ruleset is built for, min(kernel, known); 0 when Landlock cannot be used.</summary>
+    public int? LandlockEffectiveAbi { get; init; }
+}
 
 /// <summary>One OS's way of confining a process. Implementations refuse rather than run weaker.</summary>
 internal interface ISandboxBackend : IAsyncDisposable

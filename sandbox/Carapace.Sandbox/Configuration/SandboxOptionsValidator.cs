@@ -34,15 +34,14 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
             Positive(errors, $"{key}:openFiles", p.OpenFiles);
             Positive(errors, $"{key}:processes", p.Processes);
             Positive(errors, $"{key}:fileSizeMb", p.FileSizeMb);
-            if (p.TimeoutSeconds is <= 0 or > 86400)
+            // NaN compares false with everything, so it is named explicitly (it would otherwise reach TimeSpan and throw).
+            if (double.IsNaN(p.TimeoutSeconds) || p.TimeoutSeconds is <= 0 or > MaxTimeoutSeconds)
             {
-                errors.Add($"{key}:timeoutSeconds: must be in (0, 86400]");
+                errors.Add($"{key}:timeoutSeconds: {p.TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not in (0, {MaxTimeoutSeconds}] seconds");
             }
 
-            if (p.StdoutMaxBytes < 0 || p.StderrMaxBytes < 0)
-            {
-                errors.Add($"{key}: stdoutMaxBytes/stderrMaxBytes must not be negative");
-            }
+            OutputCap(errors, $"{key}:stdoutMaxBytes", p.StdoutMaxBytes);
+            OutputCap(errors, $"{key}:stderrMaxBytes", p.StderrMaxBytes);
         }
 
         if (options.LauncherPath is { } lp && !Path.IsPathFullyQualified(lp))
@@ -61,6 +60,20 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Largest accepted stdout/stderr cap: the kept bytes are buffered in memory per run and stream.</summary>
+    public const int MaxOutputCapBytes = 64 * 1024 * 1024;
+
+    /// <summary>Largest accepted wall-clock timeout (one day).</summary>
+    public const double MaxTimeoutSeconds = 86400;
+
+    private static void OutputCap(List<string> errors, string key, int value)
+    {
+        if (value is < 1 or > MaxOutputCapBytes)
+        {
+            errors.Add($"{key}: {value} is not in [1, {MaxOutputCapBytes}] bytes (64 MiB)");
+        }
     }
 
     private static void Positive(List<string> errors, string key, long? value)

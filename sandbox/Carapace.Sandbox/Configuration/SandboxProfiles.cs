@@ -29,7 +29,14 @@ public sealed partial class SandboxProfiles
 
     /// <summary>The built-in <c>default</c>: system dirs read-only, private scratch read-write, no network,
     /// 10 s CPU, 64 processes, 256 files, 64 MiB files, 10 s wall clock. No /proc, no shared /tmp, no $HOME.</summary>
-    public static SandboxProfileOptions BuiltInDefault() => new();
+    public static SandboxProfileOptions BuiltInDefault() => BuiltInDefaultFor(Backends.SandboxPlatform.DetectOs());
+
+    /// <summary>
+    /// On Windows the built-in default asks only for what a Job Object enforces (no open-files or file-size
+    /// limit): the backend refuses any request that sets them rather than dropping them silently.
+    /// </summary>
+    public static SandboxProfileOptions BuiltInDefaultFor(Backends.SandboxOs os) =>
+        os == Backends.SandboxOs.Windows ? new SandboxProfileOptions { OpenFiles = null, FileSizeMb = null } : new SandboxProfileOptions();
 
     public static bool IsValidName(string name) => NameRegex().IsMatch(name);
 

@@ -6,6 +6,8 @@ namespace Carapace.Sandbox.Diagnostics;
 /// <param name="Partial">The backend is implemented but not verified by the test suite on this project's CI.</param>
 /// <param name="LandlockAbi">Linux only: the kernel's Landlock ABI (0 = unavailable).</param>
 /// <param name="LandlockErrata">Linux only: the kernel's Landlock errata bitmask.</param>
+/// <param name="LandlockKnownAbi">Linux only: the newest ABI whose rights the launcher knows.</param>
+/// <param name="LandlockEffectiveAbi">Linux only: the ABI the ruleset is built for, min(kernel, known); 0 when unusable.</param>
 /// <param name="Restrictions">What a confined run is subject to on this machine.</param>
 /// <param name="LauncherKind">native-aot or framework-dependent (Linux), or the macOS helper.</param>
 /// <param name="LauncherPath">Where the launcher was found.</param>
@@ -19,6 +21,8 @@ public sealed record SandboxReport(
     bool Partial,
     int? LandlockAbi,
     int? LandlockErrata,
+    int? LandlockKnownAbi,
+    int? LandlockEffectiveAbi,
     IReadOnlyList<string> Restrictions,
     string? LauncherKind,
     string? LauncherPath,
@@ -44,6 +48,8 @@ public sealed class SandboxDiagnostics(SandboxBroker broker)
             status?.Partial ?? false,
             status?.LandlockAbi,
             status?.LandlockErrata,
+            status?.LandlockKnownAbi,
+            status?.LandlockEffectiveAbi,
             status?.Restrictions ?? [],
             status?.LauncherKind,
             status?.LauncherPath,

@@ -41,12 +41,13 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
             _uids = new RunUidPool(options.RunUidBase, options.RunUidCount, platform.RunUidDirectory);
         }
 
+        var decision = LandlockAbi.Decide(landlock.Abi);
         string? reason = null;
-        if (landlock.Unavailable is not null || landlock.Abi < 1)
+        if (landlock.Unavailable is not null || decision.Refusal is not null)
         {
-            reason = "Landlock is unavailable: " + (landlock.Unavailable ?? $"ABI {landlock.Abi}");
+            reason = "Landlock is unavailable: " + (landlock.Unavailable ?? decision.Refusal);
         }
-        else if (landlock.Abi < LandlockAbi.MinAbiForNetwork)
+        else if (decision.EffectiveAbi < LandlockAbi.MinAbiForNetwork)
         {
             reason = $"Landlock ABI {landlock.Abi} cannot restrict the network (needs ABI {LandlockAbi.MinAbiForNetwork}, Linux 6.7+); every profile restricts it";
         }
@@ -59,23 +60,38 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
             "linux-landlock",
             reason is null,
             reason,
-            Restrictions(landlock.Abi, isRoot, _uids is not null),
+            Restrictions(decision, landlock.Errata, isRoot, _uids is not null),
             landlock.Abi,
             landlock.Errata,
             _launcher?.Kind,
             _launcher?.Path,
-            Partial: false);
+            Partial: false)
+        {
+            LandlockKnownAbi = LandlockAbi.KnownAbi,
+            LandlockEffectiveAbi = decision.EffectiveAbi,
+        };
     }
 
     public SandboxBackendStatus Status { get; }
 
-    private static List<string> Restrictions(int abi, bool isRoot, bool perRunUid)
+    private static List<string> Restrictions(LandlockAbiDecision decision, int errata, bool isRoot, bool perRunUid)
     {
+        var abi = decision.EffectiveAbi;
         var list = new List<string>();
         if (abi >= 1)
         {
             list.Add($"landlock-fs (handled mask 0x{LandlockAbi.FsMask(abi):x}: read/write/exec/make/remove"
-                + (abi >= 2 ? "/refer" : "") + (abi >= 3 ? "/truncate" : "") + (abi >= 5 ? "/ioctl-dev" : "") + ")");
+                + (abi >= 2 ? "/refer" : "") + (abi >= 3 ? "/truncate" : "") + (abi >= 5 ? "/ioctl-dev" : "") + (abi >= 9 ? "/resolve-unix" : "") + ")");
+            if (decision.KernelIsNewer)
+            {
+                list.Add($"landlock-abi: the kernel's ABI {decision.KernelAbi} is newer than the launcher knows ({LandlockAbi.KnownAbi}); "
+                    + $"every right of ABI {LandlockAbi.KnownAbi} is handled, rights added later are not");
+            }
+
+            if (LandlockErrata.Describe(decision.KernelAbi, errata) is { } notes)
+            {
+                list.Add(notes);
+            }
         }
 
         if (abi >= 4)
@@ -113,7 +129,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
 
         // Every request restricts the network; keep the check per request so a future 'unrestricted' mode
         // cannot silently run on an old kernel.
-        if (Status.LandlockAbi < LandlockAbi.MinAbiForNetwork)
+        if (Status.LandlockEffectiveAbi < LandlockAbi.MinAbiForNetwork)
         {
             return $"network restriction needs Landlock ABI {LandlockAbi.MinAbiForNetwork}, this kernel has {Status.LandlockAbi}";
         }
@@ -190,6 +206,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
         var env = EnvironmentPolicy.Build(request, scratch, _platform.GetEnvironmentVariable);
         var rw = request.ReadWriteRoots.Append(scratch).ToList();
         RequestValidator.RequireExecutableInsideRoots(request.Executable, request.ReadOnlyRoots.Concat(rw), LinuxNative.RealPath, StringComparison.Ordinal);
+        RequestValidator.RequireWorkingDirectoryInsideRoots(request.WorkingDirectory, request.ReadOnlyRoots.Concat(rw), LinuxNative.RealPath, StringComparison.Ordinal);
         return new LaunchSpec
         {
             Executable = request.Executable,

@@ -62,6 +62,7 @@ internal sealed class MacSeatbeltBackend : ISandboxBackend
             var rw = request.ReadWriteRoots.Append(scratch).Select(Canonical).ToList();
             var ro = request.ReadOnlyRoots.Select(Canonical).ToList();
             RequestValidator.RequireExecutableInsideRoots(request.Executable, ro.Concat(rw), PathResolver.RealPath, StringComparison.Ordinal);
+            RequestValidator.RequireWorkingDirectoryInsideRoots(request.WorkingDirectory, ro.Concat(rw), PathResolver.RealPath, StringComparison.Ordinal);
             var psi = StartInfo(request, scratch, ro, rw, _platform.GetEnvironmentVariable, out var profile, out var profilePath);
             await File.WriteAllTextAsync(profilePath, profile, cancellationToken);
             if (!OperatingSystem.IsWindows())

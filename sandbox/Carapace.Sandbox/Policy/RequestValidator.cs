@@ -76,6 +76,30 @@ internal static class RequestValidator
         }
     }
 
+    /// <summary>
+    /// A requested working directory must exist and, symlinks resolved, lie inside a root: the launcher changes
+    /// into it before confinement applies, so a directory outside the roots would be a foothold outside them.
+    /// </summary>
+    /// <exception cref="InvalidSandboxRequestException">The directory is missing or outside every root.</exception>
+    public static void RequireWorkingDirectoryInsideRoots(string? workingDirectory, IEnumerable<string> roots, Func<string, string?> realPath, StringComparison comparison)
+    {
+        if (workingDirectory is null)
+        {
+            return; // the run's scratch directory
+        }
+
+        var real = realPath(workingDirectory);
+        if (real is null || !Directory.Exists(real))
+        {
+            throw new InvalidSandboxRequestException($"working directory '{workingDirectory}' does not exist");
+        }
+
+        if (!roots.Select(realPath).Any(r => r is not null && IsInside(real, r, comparison)))
+        {
+            throw new InvalidSandboxRequestException($"working directory '{workingDirectory}' (resolves to '{real}') is not inside a read-only or read-write root");
+        }
+    }
+
     public static bool IsInside(string path, string root, StringComparison comparison)
     {
         var sep = Path.DirectorySeparatorChar;

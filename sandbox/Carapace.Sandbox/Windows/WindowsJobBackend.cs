@@ -21,6 +21,28 @@ internal sealed class WindowsJobBackend : ISandboxBackend
     public const string PortsRefusal =
         "network 'ports' (TCP connect to granted ports) cannot be enforced by an AppContainer without Windows Filtering Platform filters; only network 'none' runs on Windows";
 
+    /// <summary>
+    /// Limits a Job Object has no equivalent for. A request that sets one is refused rather than run with the
+    /// limit silently dropped; a Windows profile leaves them unset (<c>openFiles: null</c>, <c>fileSizeMb: null</c>).
+    /// </summary>
+    public static string? UnenforceableLimits(SandboxLimits limits)
+    {
+        var names = new List<string>(2);
+        if (limits.OpenFiles is not null)
+        {
+            names.Add($"open files ({limits.OpenFiles})");
+        }
+
+        if (limits.FileSizeBytes is not null)
+        {
+            names.Add($"file size ({limits.FileSizeBytes} bytes)");
+        }
+
+        return names.Count == 0 ? null
+            : $"the Windows Job Object backend cannot enforce the requested limit(s) {string.Join(", ", names)}; "
+              + "leave them unset in the profile (openFiles: null, fileSizeMb: null) to run on Windows";
+    }
+
     private readonly SandboxPlatform _platform;
     private readonly ScratchDirectories _scratch;
     private readonly IWindowsSandboxHost? _host;
@@ -40,7 +62,7 @@ internal sealed class WindowsJobBackend : ISandboxBackend
                 "job object attached at creation (kill on close, terminated on timeout; active processes, per-process CPU time, process and job memory when set)",
                 "appcontainer with zero capabilities (no network; files only where its SID, or every AppContainer, is granted)",
                 "inherited handles limited to the stdio pipes",
-                "not enforced on Windows: open files, file size (no Job Object equivalent)",
+                "refused on Windows: requests that set open files or file size (no Job Object equivalent)",
             ],
             null, null, "createprocess+job+appcontainer", null, Partial: true);
     }
@@ -50,7 +72,7 @@ internal sealed class WindowsJobBackend : ISandboxBackend
     public string? RefusalFor(SandboxRequest request) =>
         !Status.Available ? Status.UnavailableReason
         : request.Network.Mode != SandboxNetworkMode.None ? PortsRefusal
-        : null;
+        : UnenforceableLimits(request.Limits);
 
     public SandboxRequest SelfTestRequest(string canaryPath)
     {
@@ -60,6 +82,8 @@ internal sealed class WindowsJobBackend : ISandboxBackend
             Executable = Path.Combine(system, "cmd.exe"),
             Arguments = ["/d", "/c", "type", canaryPath],
             ReadOnlyRoots = [system],
+            // Only limits a Job Object enforces, or the probe itself would be refused.
+            Limits = new SandboxLimits { OpenFiles = null, FileSizeBytes = null },
             Caller = "sandbox:self-test",
         };
     }
@@ -111,6 +135,7 @@ internal sealed class WindowsJobBackend : ISandboxBackend
     {
         var rw = request.ReadWriteRoots.Append(scratch).ToList();
         RequestValidator.RequireExecutableInsideRoots(request.Executable, request.ReadOnlyRoots.Concat(rw), PathResolver.RealPath, StringComparison.OrdinalIgnoreCase);
+        RequestValidator.RequireWorkingDirectoryInsideRoots(request.WorkingDirectory, request.ReadOnlyRoots.Concat(rw), PathResolver.RealPath, StringComparison.OrdinalIgnoreCase);
         var env = EnvironmentPolicy.BuildWindows(request, scratch, hostEnvironment);
         var launch = new WindowsLaunch(
             request.Executable,

@@ -78,6 +78,8 @@ public sealed class ConfigCommandTests
     [Theory]
     [InlineData("network:\n  allowPrivate: [10.0.0.1/8]\n", "network.allowPrivate.0: '10.0.0.1/8': host bits set (did you mean 10.0.0.0/8?)")]
     [InlineData("sandbox:\n  profiles:\n    default:\n      network: wide\n", "sandbox.profiles.default.network: 'wide' is not 'none' or 'ports'")]
+    [InlineData("sandbox:\n  profiles:\n    default:\n      stdoutMaxBytes: 0\n", "sandbox.profiles.default.stdoutMaxBytes: 0 is not in [1, 67108864] bytes (64 MiB)")]
+    [InlineData("sandbox:\n  profiles:\n    default:\n      timeoutSeconds: 0\n", "sandbox.profiles.default.timeoutSeconds: 0 is not in (0, 86400] seconds")]
     [InlineData("plugins:\n  runtime:\n    toolTimeoutSeconds: -1\n", "plugins.runtime.toolTimeoutSeconds: must be a number of seconds")]
     [InlineData("credentials:\n  backend: plaintext-file\n", "credentials.backend: must be one of")]
     public async Task Validate_rejects_what_start_rejects_with_the_same_message(string yaml, string expected)

@@ -43,8 +43,9 @@ public sealed class ToolPluginGatewayTests
 
         var problem = await ProblemAssert.IsProblemAsync(
             await client.PostAsJsonAsync("/control/tools/shell/invoke", new { command = "/bin/true" }),
-            HttpStatusCode.BadGateway, "tool_failed");
-        Assert.Contains("capability_denied", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            HttpStatusCode.Forbidden, "capability_denied");
+        Assert.Equal("plugin 'shell': tool 'shell' declined the call: capability_denied: sandbox profile 'default' is not granted to this plugin",
+            problem.GetProperty("detail").GetString());
 
         // The denied profile is in the gateway's audit log.
         var events = await AuditFile.WaitForAsync(gateway.AuditPath,
@@ -57,6 +58,39 @@ public sealed class ToolPluginGatewayTests
         static bool IsSubprocessDenial(JsonElement e) =>
             e.GetProperty("event").GetString() == "capability_denied"
             && e.GetProperty("data").TryGetProperty("capability", out var c) && c.GetString() == "subprocess";
+    }
+
+    [Fact]
+    public async Task Shell_invalid_request_is_400_and_neither_it_nor_a_capability_denial_faults_the_plugin()
+    {
+        await using var gateway = await StartAsync("plugins:\n  runtime:\n    faultAfter: 2\n");
+        using var client = gateway.Client(Token);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var problem = await ProblemAssert.IsProblemAsync(
+                await client.PostAsJsonAsync("/control/tools/shell/invoke", new { command = "/nonexistent-carapace/bin" }),
+                HttpStatusCode.BadRequest, "invalid_request");
+            Assert.Equal("plugin 'shell': tool 'shell' declined the call: invalid_request: executable '/nonexistent-carapace/bin' does not exist",
+                problem.GetProperty("detail").GetString());
+        }
+
+        var plugin = JsonDocument.Parse(await client.GetStringAsync("/control/plugins/shell")).RootElement;
+        Assert.Equal("active", plugin.GetProperty("state").GetString());
+        var ok = await client.PostAsJsonAsync("/control/tools/shell/invoke", new { command = "/bin/true" });
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+
+        await using var revoked = await StartAsync("plugins:\n  runtime:\n    faultAfter: 2\n  shell:\n    grants:\n      subprocess: []\n");
+        using var revokedClient = revoked.Client(Token);
+        for (var i = 0; i < 3; i++)
+        {
+            await ProblemAssert.IsProblemAsync(
+                await revokedClient.PostAsJsonAsync("/control/tools/shell/invoke", new { command = "/bin/true" }),
+                HttpStatusCode.Forbidden, "capability_denied");
+        }
+
+        var revokedPlugin = JsonDocument.Parse(await revokedClient.GetStringAsync("/control/plugins/shell")).RootElement;
+        Assert.Equal("active", revokedPlugin.GetProperty("state").GetString());
     }
 
     [Fact]

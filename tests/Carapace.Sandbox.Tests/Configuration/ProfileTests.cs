@@ -92,6 +92,35 @@ public sealed class ProfileTests
         Assert.Contains(e.Failures, f => f.StartsWith("sandbox:profiles:bad:processes:", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("stdoutMaxBytes", "0", "sandbox:profiles:p:stdoutMaxBytes: 0 is not in [1, 67108864] bytes (64 MiB)")]
+    [InlineData("stdoutMaxBytes", "-1", "sandbox:profiles:p:stdoutMaxBytes: -1 is not in [1, 67108864] bytes (64 MiB)")]
+    [InlineData("stderrMaxBytes", "67108865", "sandbox:profiles:p:stderrMaxBytes: 67108865 is not in [1, 67108864] bytes (64 MiB)")]
+    [InlineData("timeoutSeconds", "0", "sandbox:profiles:p:timeoutSeconds: 0 is not in (0, 86400] seconds")]
+    [InlineData("timeoutSeconds", "-3", "sandbox:profiles:p:timeoutSeconds: -3 is not in (0, 86400] seconds")]
+    [InlineData("timeoutSeconds", "86401", "sandbox:profiles:p:timeoutSeconds: 86401 is not in (0, 86400] seconds")]
+    [InlineData("timeoutSeconds", "NaN", "sandbox:profiles:p:timeoutSeconds: NaN is not in (0, 86400] seconds")]
+    public void Output_caps_and_timeouts_out_of_bounds_fail_validation_naming_the_key(string key, string value, string expected)
+    {
+        using var sp = Services(new() { [$"sandbox:profiles:p:{key}"] = value });
+
+        var e = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<SandboxOptions>>().Value);
+
+        Assert.Equal(expected, Assert.Single(e.Failures));
+    }
+
+    [Theory]
+    [InlineData("stdoutMaxBytes", "1")]
+    [InlineData("stderrMaxBytes", "67108864")]
+    [InlineData("timeoutSeconds", "0.5")]
+    [InlineData("timeoutSeconds", "86400")]
+    public void Bounds_themselves_are_accepted(string key, string value)
+    {
+        using var sp = Services(new() { [$"sandbox:profiles:p:{key}"] = value });
+
+        Assert.NotNull(sp.GetRequiredService<IOptions<SandboxOptions>>().Value);
+    }
+
     [Fact]
     public async Task Plugin_cannot_use_a_profile_it_was_not_granted()
     {

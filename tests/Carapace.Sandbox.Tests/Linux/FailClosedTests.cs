@@ -2,6 +2,7 @@ using Carapace.Abstractions.Sandbox;
 using Carapace.Sandbox.Backends;
 using Carapace.Sandbox.Configuration;
 using Carapace.Sandbox.Diagnostics;
+using Carapace.Sandbox.Exec.Protocol;
 using Carapace.Sandbox.Linux;
 
 namespace Carapace.Sandbox.Tests.Linux;
@@ -36,6 +37,44 @@ public sealed class FailClosedTests
         var e = await RefusedAsync(new SandboxOptions(), new SandboxPlatform { ProbeLandlock = () => LandlockStatus.Available(3) });
 
         Assert.Contains("Landlock ABI 3 cannot restrict the network", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public async Task A_nonsensical_landlock_abi_is_refused(int abi)
+    {
+        var e = await RefusedAsync(new SandboxOptions(), new SandboxPlatform { ProbeLandlock = () => LandlockStatus.Available(abi) });
+
+        Assert.Equal($"Landlock is unavailable: the kernel reported Landlock ABI {abi}, which is not a valid ABI (< 1)", e.Reason);
+    }
+
+    [Fact]
+    public async Task A_kernel_abi_newer_than_the_launcher_knows_is_used_at_the_known_abi_and_reported()
+    {
+        await using var broker = new SandboxBroker(new SandboxOptions(), null, null,
+            new SandboxPlatform { ProbeLandlock = () => LandlockStatus.Available(LandlockAbi.KnownAbi + 3, errata: 0x7) });
+
+        var report = await new SandboxDiagnostics(broker).CheckAsync();
+
+        Assert.False(report.RunsRefused, report.RefusalReason);
+        Assert.Equal(LandlockAbi.KnownAbi + 3, report.LandlockAbi);
+        Assert.Equal(LandlockAbi.KnownAbi, report.LandlockKnownAbi);
+        Assert.Equal(LandlockAbi.KnownAbi, report.LandlockEffectiveAbi);
+        Assert.Contains(report.Restrictions, r => r == $"landlock-abi: the kernel's ABI {LandlockAbi.KnownAbi + 3} is newer than the launcher knows ({LandlockAbi.KnownAbi}); every right of ABI {LandlockAbi.KnownAbi} is handled, rights added later are not");
+        Assert.Contains(report.Restrictions, r => r.StartsWith("landlock-fs (handled mask 0x1ffff", StringComparison.Ordinal));
+        Assert.Contains("landlock-errata 0x7: every known erratum for this ABI is fixed", report.Restrictions);
+    }
+
+    [Fact]
+    public void Missing_errata_are_named_for_the_abi_they_apply_to()
+    {
+        Assert.Equal("landlock-errata 0x0: erratum 3 not fixed: rename/link through a disconnected directory can widen rights (kernel bug, no user-space fix)",
+            LandlockErrata.Describe(3, 0));
+        var abi7 = LandlockErrata.Describe(7, 0x4)!;
+        Assert.Contains("erratum 1 not fixed", abi7, StringComparison.Ordinal);
+        Assert.Contains("erratum 2 not fixed", abi7, StringComparison.Ordinal);
+        Assert.DoesNotContain("erratum 3", abi7, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -107,6 +107,68 @@ public sealed partial class ProcessLifecycleTests(SandboxFixture fx)
         Assert.Equal("leader\nunprivileged\nsignal-denied\n", result.StdoutText);
     }
 
+    [LandlockAbiFact(6)]
+    public async Task Signal_scope_stops_a_confined_child_from_killing_a_process_outside_its_sandbox()
+    {
+        // Same uid on both sides (no per-run uid switch), so only Landlock's signal scope can say no.
+        await using var broker = new SandboxBroker(new SandboxOptions { SwitchUserWhenRoot = false }, null, null, SandboxPlatform.Current);
+        using var target = Process.Start(new ProcessStartInfo("/bin/sleep", ["300"]))!;
+        try
+        {
+            // Kill the outside target (must fail with EPERM), then a child of its own (must succeed: the denial is the scope, not kill).
+            var script = """
+                my $target = shift;
+                print kill('KILL', $target) ? "outside:killed\n" : ($!{EPERM} ? "outside:EPERM\n" : "outside:errno=" . ($! + 0) . "\n");
+                my $pid = fork();
+                if ($pid == 0) { sleep 300; exit 0; }
+                print kill('KILL', $pid) ? "inside:killed\n" : "inside:errno=" . ($! + 0) . "\n";
+                waitpid($pid, 0);
+                """;
+            var result = await broker.RunAsync(SandboxFixture.Request("/usr/bin/perl", "-e", script, target.Id.ToString(CultureInfo.InvariantCulture)), default);
+
+            Assert.Equal("outside:EPERM\ninside:killed\n", result.StdoutText);
+            Assert.False(target.HasExited, "the process outside the sandbox was killed");
+        }
+        finally
+        {
+            target.Kill();
+            await target.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_child_runs_in_the_requested_working_directory()
+    {
+        using var dir = new WorldDir((UnixFileMode)0b111_111_111);
+        var request = SandboxFixture.Request("/bin/sh", "-c", "pwd; echo made > here.txt") with
+        {
+            ReadWriteRoots = [dir.Path],
+            WorkingDirectory = dir.Path,
+        };
+
+        var result = await fx.Broker.RunAsync(request, default);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(dir.Path + "\n", result.StdoutText);
+        Assert.Equal("made\n", await File.ReadAllTextAsync(Path.Combine(dir.Path, "here.txt")));
+    }
+
+    [Fact]
+    public async Task A_working_directory_outside_the_roots_is_refused_before_anything_runs()
+    {
+        using var outside = new WorldDir();
+        var events = fx.Events.Events.Count;
+        var request = SandboxFixture.Request("/bin/pwd") with { WorkingDirectory = outside.Path };
+
+        var e = await Assert.ThrowsAsync<InvalidSandboxRequestException>(() => fx.Broker.RunAsync(request, default));
+
+        Assert.Equal($"working directory '{outside.Path}' (resolves to '{outside.Path}') is not inside a read-only or read-write root", e.Message);
+        Assert.Equal(events, fx.Events.Events.Count); // no run summary: nothing started
+        var missing = SandboxFixture.Request("/bin/pwd") with { WorkingDirectory = "/usr/nonexistent-carapace-dir" };
+        Assert.Equal("working directory '/usr/nonexistent-carapace-dir' does not exist",
+            (await Assert.ThrowsAsync<InvalidSandboxRequestException>(() => fx.Broker.RunAsync(missing, default))).Message);
+    }
+
     [Fact]
     public async Task Without_a_uid_switch_root_runs_with_no_capabilities_at_all()
     {

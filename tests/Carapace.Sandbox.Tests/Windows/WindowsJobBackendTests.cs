@@ -18,7 +18,7 @@ public sealed class WindowsJobBackendTests
         Arguments = ["two words", "say \"hi\""],
         ReadOnlyRoots = ["/usr", "/bin"],
         ReadWriteRoots = readWrite,
-        Limits = new SandboxLimits { CpuSeconds = 3, Processes = 5 },
+        Limits = new SandboxLimits { CpuSeconds = 3, Processes = 5, OpenFiles = null, FileSizeBytes = null },
         Profile = "default",
     };
 
@@ -38,7 +38,7 @@ public sealed class WindowsJobBackendTests
         Assert.Equal("\"/bin/echo\" \"two words\" \"say \\\"hi\\\"\"", launch.CommandLine);
         Assert.Equal(WindowsJobBackend.ProfileName(Echo(rw.Path)), launch.AppContainer.Name);
         Assert.StartsWith("S-1-15-2-", launch.AppContainer.Sid, StringComparison.Ordinal);
-        Assert.Equal(JobLimits.From(new SandboxLimits { CpuSeconds = 3, Processes = 5 }), launch.Limits);
+        Assert.Equal(JobLimits.From(new SandboxLimits { CpuSeconds = 3, Processes = 5, OpenFiles = null, FileSizeBytes = null }), launch.Limits);
         Assert.Contains("TEMP=" + launch.WorkingDirectory + "\0", launch.EnvironmentBlock, StringComparison.Ordinal);
         Assert.EndsWith("\0\0", launch.EnvironmentBlock, StringComparison.Ordinal);
 
@@ -79,6 +79,42 @@ public sealed class WindowsJobBackendTests
         Assert.Empty(host.Launches); // refused before anything started, self-test included
     }
 
+    [Theory]
+    [InlineData(256, null, "open files (256)")]
+    [InlineData(null, 1048576L, "file size (1048576 bytes)")]
+    [InlineData(64, 1L, "open files (64), file size (1 bytes)")]
+    public async Task Limits_a_job_object_cannot_enforce_are_refused_never_dropped(int? openFiles, long? fileSize, string named)
+    {
+        var sink = new RecordingSink();
+        using var host = new FakeWindowsHost();
+        await using var broker = Broker(host, sink);
+        var request = Echo() with { Limits = new SandboxLimits { CpuSeconds = 3, Processes = 5, OpenFiles = openFiles, FileSizeBytes = fileSize } };
+
+        var e = await Assert.ThrowsAsync<SandboxUnavailableException>(() => broker.RunAsync(request, default));
+
+        Assert.Equal($"the Windows Job Object backend cannot enforce the requested limit(s) {named}; leave them unset in the profile (openFiles: null, fileSizeMb: null) to run on Windows", e.Reason);
+        Assert.Equal(e.Reason, Assert.Single(sink.Events.OfType<SandboxRefusal>()).Reason);
+        Assert.Empty(host.Launches); // nothing started, not even the self-test
+    }
+
+    [Fact]
+    public async Task The_built_in_windows_default_profile_and_the_self_test_ask_only_for_enforceable_limits()
+    {
+        using var host = new FakeWindowsHost();
+        await using var broker = Broker(host);
+        var profile = SandboxProfiles.BuiltInDefaultFor(SandboxOs.Windows);
+        var request = SandboxProfiles.ToRequest("default", profile, new Carapace.Abstractions.Sandbox.SandboxCommand("default", "/bin/echo", []), "plugin:shell")
+            with { ReadOnlyRoots = ["/usr", "/bin"] };
+
+        var result = await broker.RunAsync(request, default);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(2, host.Launches.Count); // the self-test probe ran, then the run
+        Assert.Null(profile.OpenFiles);
+        Assert.Null(profile.FileSizeMb);
+        Assert.NotNull(SandboxProfiles.BuiltInDefaultFor(SandboxOs.Linux).OpenFiles);
+    }
+
     [Fact]
     public async Task No_appcontainer_means_every_run_is_refused()
     {
@@ -116,7 +152,7 @@ public sealed class WindowsJobBackendTests
         Assert.False(backend.Status.Available);
         Assert.True(backend.Status.Partial);
         Assert.Equal("the Windows backend needs Windows 10 or later", backend.RefusalFor(Echo()));
-        Assert.Contains(backend.Status.Restrictions, r => r.StartsWith("not enforced on Windows: open files, file size", StringComparison.Ordinal));
+        Assert.Contains(backend.Status.Restrictions, r => r.StartsWith("refused on Windows: requests that set open files or file size", StringComparison.Ordinal));
     }
 
     [Fact]
