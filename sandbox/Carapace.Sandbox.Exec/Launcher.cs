@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using Carapace.Sandbox.Exec.Protocol;
 
 namespace Carapace.Sandbox.Exec;
@@ -59,12 +58,11 @@ internal static unsafe class Launcher
         ReadExactly(frame);
         try
         {
-            return JsonSerializer.Deserialize(frame, LaunchJsonContext.Default.LaunchSpec)
-                ?? throw new LaunchFailedException("read_spec", 0, "spec is null");
+            return LaunchSpecCodec.Decode(frame);
         }
-        catch (JsonException e)
+        catch (SpecFormatException e)
         {
-            throw new LaunchFailedException("read_spec", 0, "spec is not valid JSON: " + e.Message);
+            throw new LaunchFailedException("read_spec", 0, e.Message);
         }
     }
 
@@ -217,33 +215,37 @@ internal static unsafe class Launcher
 
     private static void AddPathRule(int rulesetFd, string path, ulong access, bool required)
     {
-        var isDirectory = Directory.Exists(path);
-        if (!isDirectory && !File.Exists(path))
-        {
-            if (!required)
-            {
-                return;
-            }
-
-            throw new LaunchFailedException("landlock_add_rule", 2, $"sandbox root '{path}' does not exist");
-        }
-
-        if (!isDirectory)
+        // One O_PATH open answers "exists?" and "directory?" and yields the rule's fd (no stat, no second
+        // lookup of the path): O_DIRECTORY first, ENOTDIR means a non-directory, reopened without it.
+        var native = NativeString(path);
+        var pathFd = Libc.Open(native, Libc.OPath | Libc.OCloexec | Libc.ODirectory, 0);
+        var errno = pathFd < 0 ? Libc.Errno : 0;
+        if (pathFd < 0 && errno == Libc.ENotDir)
         {
             access &= LandlockAbi.FileOnlyRights;
+            pathFd = Libc.Open(native, Libc.OPath | Libc.OCloexec, 0);
+            errno = pathFd < 0 ? Libc.Errno : 0;
         }
 
-        var native = NativeString(path);
-        var pathFd = Libc.Open(native, Libc.OPath | Libc.OCloexec, 0);
         NativeMemory.Free(native);
         if (pathFd < 0)
         {
-            throw Errno("landlock_add_rule", $"open '{path}'");
+            if (errno == Libc.ENoEnt)
+            {
+                if (!required)
+                {
+                    return;
+                }
+
+                throw new LaunchFailedException("landlock_add_rule", errno, $"sandbox root '{path}' does not exist");
+            }
+
+            throw new LaunchFailedException("landlock_add_rule", errno, $"open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
         }
 
         var rule = new Libc.LandlockPathBeneathAttr { AllowedAccess = access, ParentFd = pathFd };
         var rc = Libc.Syscall(Libc.SysLandlockAddRule, rulesetFd, LandlockAbi.RuleTypePathBeneath, (nint)(&rule), 0, 0, 0);
-        var errno = Libc.Errno;
+        errno = Libc.Errno;
         Libc.Close(pathFd);
         if (rc != 0)
         {
@@ -251,16 +253,31 @@ internal static unsafe class Launcher
         }
     }
 
+    // Raw open/read instead of File.ReadAllText: the managed file stack's start-up is not free.
     private static int ReadCapLastCap()
     {
-        try
+        int fd;
+        fixed (byte* path = "/proc/sys/kernel/cap_last_cap\0"u8)
         {
-            return int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            fd = Libc.Open(path, Libc.ORdOnly | Libc.OCloexec, 0);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+
+        if (fd < 0)
         {
             return 63; // drop until the kernel says EINVAL
         }
+
+        var buffer = stackalloc byte[16];
+        var n = Libc.Read(fd, buffer, 16);
+        Libc.Close(fd);
+        var value = 0;
+        var digits = 0;
+        for (var i = 0; i < n && buffer[i] is >= (byte)'0' and <= (byte)'9' && digits < 3; i++, digits++)
+        {
+            value = (value * 10) + (buffer[i] - '0');
+        }
+
+        return digits == 0 ? 63 : value;
     }
 
     private static void DropPrivileges(LaunchSpec spec, int capLastCap)
@@ -453,8 +470,7 @@ internal static unsafe class Launcher
 
     private static int Fail(string step, int errno, string message)
     {
-        var failure = new LaunchFailure { Step = step, Errno = errno, Message = message };
-        WriteStderr(LauncherWire.FailurePrefix + JsonSerializer.Serialize(failure, LaunchJsonContext.Default.LaunchFailure) + "\n");
+        WriteStderr(FailureLine.Format(step, errno, message));
         return LauncherWire.SandboxFailureExitCode;
     }
 

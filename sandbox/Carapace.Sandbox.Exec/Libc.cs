@@ -73,8 +73,14 @@ internal static unsafe class Libc
     public const nint SysLandlockAddRule = 445;
     public const nint SysLandlockRestrictSelf = 446;
 
+    public const int ORdOnly = 0;
+    /// <summary>O_DIRECTORY is one of the few open flags that differ between x86_64 and arm64.</summary>
+    public static int ODirectory => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
     public const int OPath = 0x200000;
     public const int OCloexec = 0x80000;
+    public const int ENoEnt = 2;
+    public const int ENotDir = 20;
+
     public const uint CloseRangeCloexec = 1u << 2;
 
     public const int PrSetNoNewPrivs = 38;

@@ -54,17 +54,19 @@ internal static class SpecValidator
 
         RequireAbsolute(spec.WorkingDirectory, "working directory");
         RequireAbsolute(spec.Executable, "executable");
-        foreach (var root in spec.ReadOnlyRoots.Concat(spec.ReadWriteRoots).Concat(spec.DeviceFiles))
+        foreach (var root in spec.DeviceFiles)
         {
             RequireAbsolute(root, "root");
         }
 
+        // Each root is resolved once and reused for both containment checks below.
+        var roots = new List<string>(spec.ReadOnlyRoots.Count + spec.ReadWriteRoots.Count);
+        ResolveRoots(spec.ReadOnlyRoots, roots);
+        ResolveRoots(spec.ReadWriteRoots, roots);
+
         var exe = RealPath(spec.Executable)
             ?? throw new LaunchFailedException("validate", 2, $"executable '{spec.Executable}' does not exist");
-        var inside = spec.ReadOnlyRoots.Concat(spec.ReadWriteRoots)
-            .Select(RealPath)
-            .Any(root => root is not null && IsInside(exe, root));
-        if (!inside)
+        if (!InsideAny(exe, roots))
         {
             Fail($"executable '{spec.Executable}' (resolves to '{exe}') is not inside an allowed root");
         }
@@ -72,7 +74,7 @@ internal static class SpecValidator
         // chdir happens before restrict_self, so a directory outside the roots would be entered unchecked.
         var cwd = RealPath(spec.WorkingDirectory)
             ?? throw new LaunchFailedException("validate", 2, $"working directory '{spec.WorkingDirectory}' does not exist");
-        if (!spec.ReadOnlyRoots.Concat(spec.ReadWriteRoots).Select(RealPath).Any(root => root is not null && IsInside(cwd, root)))
+        if (!InsideAny(cwd, roots))
         {
             Fail($"working directory '{spec.WorkingDirectory}' (resolves to '{cwd}') is not inside an allowed root");
         }
@@ -82,6 +84,32 @@ internal static class SpecValidator
         {
             Fail("resource limits must be positive");
         }
+    }
+
+    // A root that does not resolve is skipped here; BuildRuleset refuses it (it must exist).
+    private static void ResolveRoots(List<string> roots, List<string> resolved)
+    {
+        foreach (var root in roots)
+        {
+            RequireAbsolute(root, "root");
+            if (RealPath(root) is { } real)
+            {
+                resolved.Add(real);
+            }
+        }
+    }
+
+    private static bool InsideAny(string path, List<string> roots)
+    {
+        foreach (var root in roots)
+        {
+            if (IsInside(path, root))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static bool IsInside(string path, string root) =>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Carapace.Sandbox.Exec.Protocol;
 
 namespace Carapace.Sandbox.Exec.Tests;
@@ -13,16 +12,6 @@ public sealed class SpecTests
         WorkingDirectory = "/usr",
         ReadOnlyRoots = ["/usr", "/bin"],
     };
-
-    [Fact]
-    public void Spec_serializes_with_camel_case_names()
-    {
-        var json = JsonSerializer.Serialize(Valid(), LaunchJsonContext.Default.LaunchSpec);
-
-        Assert.Contains("\"readOnlyRoots\":[\"/usr\",\"/bin\"]", json, StringComparison.Ordinal);
-        Assert.Contains("\"network\":\"none\"", json, StringComparison.Ordinal);
-        Assert.DoesNotContain("runAsUid", json, StringComparison.Ordinal);
-    }
 
     [Fact]
     public void Valid_spec_passes()

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Carapace.Sandbox.Exec.Protocol;
 
 // The wire contract between the broker and the launcher. This file is compiled into both assemblies
@@ -8,7 +6,8 @@ namespace Carapace.Sandbox.Exec.Protocol;
 /// <summary>Everything the launcher needs to confine itself and exec the target.</summary>
 internal sealed class LaunchSpec
 {
-    public const int CurrentVersion = 1;
+    /// <summary>2: the binary frame of <see cref="LaunchSpecCodec"/> (1 was JSON).</summary>
+    public const int CurrentVersion = 2;
 
     public int Version { get; set; } = CurrentVersion;
 
@@ -60,7 +59,11 @@ internal static class NetworkModes
     public const string Ports = "ports";
 }
 
-/// <summary>What the launcher prints on stderr (after <see cref="LauncherWire.FailurePrefix"/>) before exiting 125.</summary>
+/// <summary>
+/// What the launcher prints on stderr (after <see cref="LauncherWire.FailurePrefix"/>) before exiting 125:
+/// one camelCase JSON object. The launcher writes it by hand (FailureLine) so it links no serializer; the
+/// broker reads it with System.Text.Json (LaunchFailureJson).
+/// </summary>
 internal sealed class LaunchFailure
 {
     public string Step { get; set; } = "";
@@ -85,8 +88,3 @@ internal static class LauncherWire
     /// </summary>
     public const byte ConfinedMarker = 0x06;
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(LaunchSpec))]
-[JsonSerializable(typeof(LaunchFailure))]
-internal sealed partial class LaunchJsonContext : JsonSerializerContext;

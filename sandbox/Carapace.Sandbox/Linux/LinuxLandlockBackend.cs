@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -231,13 +230,18 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
         };
     }
 
+    /// <summary>The binary spec frame (<see cref="LaunchSpecCodec"/>) the launcher reads from stdin.</summary>
+    /// A request too large for the frame (or otherwise unencodable) is the caller's error: nothing runs.
     internal static byte[] Frame(LaunchSpec spec)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(spec, LaunchJsonContext.Default.LaunchSpec);
-        var frame = new byte[4 + json.Length];
-        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)json.Length);
-        json.CopyTo(frame, 4);
-        return frame;
+        try
+        {
+            return LaunchSpecCodec.Encode(spec);
+        }
+        catch (SpecFormatException e)
+        {
+            throw new InvalidSandboxRequestException(e.Message, e);
+        }
     }
 
     private static string LaunchFailureReason(DrivenProcess driven)
@@ -253,7 +257,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
 
             try
             {
-                var failure = JsonSerializer.Deserialize(line[(at + LauncherWire.FailurePrefix.Length)..], LaunchJsonContext.Default.LaunchFailure);
+                var failure = JsonSerializer.Deserialize(line[(at + LauncherWire.FailurePrefix.Length)..], LaunchFailureJson.Default.LaunchFailure);
                 if (failure is not null)
                 {
                     return $"sandbox launcher failed at '{failure.Step}': {failure.Message}";
