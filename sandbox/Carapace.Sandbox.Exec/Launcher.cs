@@ -313,17 +313,17 @@ internal static unsafe class Launcher
         if (spec.RunAsUid is { } uid)
         {
             var gid = spec.RunAsGid ?? uid;
-            if (Libc.Setgroups(0, null) != 0)
+            if (Libc.Syscall(Libc.SysSetgroups, 0, 0, 0, 0, 0, 0) != 0)
             {
                 throw Errno("setuid", "setgroups(0)");
             }
 
-            if (Libc.Setresgid(gid, gid, gid) != 0)
+            if (Libc.Syscall(Libc.SysSetresgid, (nint)gid, (nint)gid, (nint)gid, 0, 0, 0) != 0)
             {
                 throw Errno("setuid", $"setresgid({gid})");
             }
 
-            if (Libc.Setresuid(uid, uid, uid) != 0)
+            if (Libc.Syscall(Libc.SysSetresuid, (nint)uid, (nint)uid, (nint)uid, 0, 0, 0) != 0)
             {
                 throw Errno("setuid", $"setresuid({uid})");
             }

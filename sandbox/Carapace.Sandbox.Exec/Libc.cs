@@ -22,9 +22,6 @@ internal static unsafe class Libc
     public static delegate* unmanaged<int, RLimit*, int> Setrlimit;
     public static delegate* unmanaged<int, RLimit*, int> Getrlimit;
     public static delegate* unmanaged<uint> Geteuid;
-    public static delegate* unmanaged<nint, uint*, int> Setgroups;
-    public static delegate* unmanaged<uint, uint, uint, int> Setresuid;
-    public static delegate* unmanaged<uint, uint, uint, int> Setresgid;
     public static delegate* unmanaged<CapHeader*, CapData*, int> Capset;
     public static delegate* unmanaged<CapHeader*, CapData*, int> Capget;
     public static delegate* unmanaged<byte*, byte**, byte**, int> Execve;
@@ -56,9 +53,6 @@ internal static unsafe class Libc
         Setrlimit = (delegate* unmanaged<int, RLimit*, int>)NativeLibrary.GetExport(lib, "setrlimit");
         Getrlimit = (delegate* unmanaged<int, RLimit*, int>)NativeLibrary.GetExport(lib, "getrlimit");
         Geteuid = (delegate* unmanaged<uint>)NativeLibrary.GetExport(lib, "geteuid");
-        Setgroups = (delegate* unmanaged<nint, uint*, int>)NativeLibrary.GetExport(lib, "setgroups");
-        Setresuid = (delegate* unmanaged<uint, uint, uint, int>)NativeLibrary.GetExport(lib, "setresuid");
-        Setresgid = (delegate* unmanaged<uint, uint, uint, int>)NativeLibrary.GetExport(lib, "setresgid");
         Capset = (delegate* unmanaged<CapHeader*, CapData*, int>)NativeLibrary.GetExport(lib, "capset");
         Capget = (delegate* unmanaged<CapHeader*, CapData*, int>)NativeLibrary.GetExport(lib, "capget");
         Execve = (delegate* unmanaged<byte*, byte**, byte**, int>)NativeLibrary.GetExport(lib, "execve");
@@ -73,9 +67,20 @@ internal static unsafe class Libc
     public const nint SysLandlockAddRule = 445;
     public const nint SysLandlockRestrictSelf = 446;
 
+    // The credential syscalls, called raw rather than through glibc: glibc's setgroups/setresgid/setresuid
+    // change every thread of the process, by signalling each one (the runtime's finalizer thread) and
+    // waiting for it to run, three cross-thread round trips per spawn. Only the calling thread matters
+    // here: it is the one that execs, and execve discards every other thread. The other per-thread state
+    // (capabilities, no_new_privs, seccomp, Landlock) is applied the same way. Numbers differ per arch.
+    public static nint SysSetgroups => IsArm64 ? 159 : 116;
+    public static nint SysSetresuid => IsArm64 ? 147 : 117;
+    public static nint SysSetresgid => IsArm64 ? 149 : 119;
+
+    private static bool IsArm64 => RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+
     public const int ORdOnly = 0;
     /// <summary>O_DIRECTORY is one of the few open flags that differ between x86_64 and arm64.</summary>
-    public static int ODirectory => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
+    public static int ODirectory => IsArm64 ? 0x4000 : 0x10000;
     public const int OPath = 0x200000;
     public const int OCloexec = 0x80000;
     public const int ENoEnt = 2;

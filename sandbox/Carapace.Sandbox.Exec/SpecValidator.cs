@@ -79,6 +79,12 @@ internal static class SpecValidator
             Fail($"working directory '{spec.WorkingDirectory}' (resolves to '{cwd}') is not inside an allowed root");
         }
 
+        // 0 would stay root; 0xFFFFFFFF means "unchanged" to setresuid/setresgid, i.e. also root.
+        if (spec.RunAsUid is 0 or uint.MaxValue || spec.RunAsGid is 0 or uint.MaxValue)
+        {
+            Fail("run-as uid/gid must be an unprivileged id (not 0 or 4294967295)");
+        }
+
         if (spec.Limits.CpuSeconds is <= 0 || spec.Limits.OpenFiles is <= 0 || spec.Limits.Processes is <= 0
             || spec.Limits.FileSizeBytes is < 0 || spec.Limits.AddressSpaceBytes is <= 0)
         {

@@ -28,6 +28,9 @@ public sealed class SpecTests
     [InlineData("nul-arg")]
     [InlineData("cwd-outside-roots")]
     [InlineData("cwd-missing")]
+    [InlineData("uid-root")]
+    [InlineData("uid-unchanged")]
+    [InlineData("gid-unchanged")]
     public void Invalid_specs_fail_validation(string what)
     {
         Libc.Load();
@@ -41,6 +44,9 @@ public sealed class SpecTests
             case "nul-arg": spec.Argv = ["/bin/true", "a\0b"]; break;
             case "cwd-outside-roots": spec.WorkingDirectory = "/etc"; break;
             case "cwd-missing": spec.WorkingDirectory = "/usr/nonexistent-carapace"; break;
+            case "uid-root": spec.RunAsUid = 0; break;
+            case "uid-unchanged": spec.RunAsUid = uint.MaxValue; break;
+            case "gid-unchanged": spec.RunAsUid = 61000; spec.RunAsGid = uint.MaxValue; break;
         }
 
         var e = Assert.Throws<LaunchFailedException>(() => SpecValidator.Validate(spec));

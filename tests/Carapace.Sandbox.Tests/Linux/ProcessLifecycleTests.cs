@@ -170,6 +170,28 @@ public sealed partial class ProcessLifecycleTests(SandboxFixture fx)
     }
 
     [Fact]
+    public async Task With_a_uid_switch_every_uid_and_gid_is_the_run_uid_and_no_groups_remain()
+    {
+        // The launcher switches credentials with raw per-thread syscalls (not glibc's all-thread broadcast);
+        // the exec'd child must still hold the run uid in all four slots, the same gid, and no groups.
+        Assert.True(SandboxFixture.IsRoot, "this test checks the per-run uid switch the broker makes as root");
+        var request = SandboxFixture.Request("/bin/cat", "/proc/self/status") with
+        {
+            ReadOnlyRoots = [.. SandboxFixture.Request("/bin/cat").ReadOnlyRoots, "/proc"],
+        };
+
+        var status = Fields((await fx.Broker.RunAsync(request, default)).StdoutText);
+
+        var uid = fx.Events.LastRun!.RunUid;
+        Assert.NotNull(uid);
+        Assert.NotEqual(0u, uid);
+        Assert.Equal($"{uid}\t{uid}\t{uid}\t{uid}", status["Uid"]);
+        Assert.Equal($"{uid}\t{uid}\t{uid}\t{uid}", status["Gid"]);
+        Assert.Equal("", status["Groups"]);
+        Assert.Equal("0000000000000000", status["CapEff"]);
+    }
+
+    [Fact]
     public async Task Without_a_uid_switch_root_runs_with_no_capabilities_at_all()
     {
         Assert.True(SandboxFixture.IsRoot, "this test checks what the launcher drops when the broker runs as root");
