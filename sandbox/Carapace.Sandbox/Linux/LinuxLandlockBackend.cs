@@ -305,8 +305,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
             var clean = false;
             try
             {
-                ProcessSweeper.KillAllWithUid(uid, TimeSpan.FromSeconds(5));
-                clean = !ProcessSweeper.AnyAlive(uid);
+                clean = ProcessSweeper.SweepUntilGone(uid, TimeSpan.FromSeconds(5));
             }
             finally
             {

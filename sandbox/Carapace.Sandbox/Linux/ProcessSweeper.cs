@@ -8,21 +8,28 @@ namespace Carapace.Sandbox.Linux;
 /// </summary>
 internal static class ProcessSweeper
 {
-    public static int KillAllWithUid(uint uid, TimeSpan deadline)
+    public static int KillAllWithUid(uint uid, TimeSpan deadline) => Sweep(uid, deadline).Killed;
+
+    /// <summary>
+    /// Kills every process of the uid and reports whether none is left. A pass that finds none settles it
+    /// (no second scan of /proc); only when the deadline passes with processes still listed (zombies
+    /// waiting for their parent, or survivors) does a last scan decide, ignoring zombies.
+    /// </summary>
+    public static bool SweepUntilGone(uint uid, TimeSpan deadline)
+    {
+        var (_, gone) = Sweep(uid, deadline);
+        return gone || !AnyAlive(uid);
+    }
+
+    private static (int Killed, bool Gone) Sweep(uint uid, TimeSpan deadline)
     {
         var stop = DateTime.UtcNow + deadline;
         var killed = 0;
         while (true)
         {
             var found = 0;
-            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            foreach (var pid in Pids())
             {
-                var name = Path.GetFileName(dir);
-                if (name.Length == 0 || !char.IsAsciiDigit(name[0]) || !int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-                {
-                    continue;
-                }
-
                 if (RealUid(pid) == uid)
                 {
                     found++;
@@ -33,39 +40,64 @@ internal static class ProcessSweeper
                 }
             }
 
-            if (found == 0 || DateTime.UtcNow > stop)
+            if (found == 0)
             {
-                return killed;
+                return (killed, true);
+            }
+
+            if (DateTime.UtcNow > stop)
+            {
+                return (killed, false);
             }
 
             Thread.Yield();
         }
     }
 
-    /// <summary>True while a non-zombie process of the uid exists.</summary>
-    public static bool AnyAlive(uint uid) =>
-        Directory.EnumerateDirectories("/proc").Any(d =>
-            int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && RealUid(pid) == uid && !IsZombie(pid));
-
-    private static uint? RealUid(int pid)
+    private static IEnumerable<int> Pids()
     {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = dir.AsSpan(6); // past "/proc/"
+            if (name.Length > 0 && char.IsAsciiDigit(name[0]) && int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    /// <summary>True while a non-zombie process of the uid exists.</summary>
+    public static bool AnyAlive(uint uid) => Pids().Any(pid => RealUid(pid) == uid && !IsZombie(pid));
+
+    /// <summary>
+    /// The real uid from the "Uid:" line of /proc/&lt;pid&gt;/status, read with one read(2) into a stack
+    /// buffer (the line is within the first few hundred bytes; Name is escaped, so it cannot fake the line).
+    /// A sweep reads this for every process on the machine after every run, so it must be cheap.
+    /// </summary>
+    internal static uint? RealUid(int pid)
+    {
+        Span<byte> buffer = stackalloc byte[1024];
+        int n;
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith("Uid:", StringComparison.Ordinal))
-                {
-                    var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-                    return uint.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var u) ? u : null;
-                }
-            }
+            using var handle = File.OpenHandle($"/proc/{pid}/status", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
+            n = RandomAccess.Read(handle, buffer, 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The process went away while we looked.
+            return null; // the process went away while we looked
         }
 
-        return null;
+        var text = buffer[..n];
+        var at = text.IndexOf("\nUid:\t"u8);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var field = text[(at + 6)..];
+        var end = field.IndexOfAny((byte)'\t', (byte)'\n');
+        return end > 0 && uint.TryParse(field[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var uid) ? uid : null;
     }
 
     private static bool IsZombie(int pid)

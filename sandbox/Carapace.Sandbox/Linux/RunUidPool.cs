@@ -47,11 +47,7 @@ internal sealed class RunUidPool
         _sweep = sweep ?? SweepClean;
     }
 
-    public static bool SweepClean(uint uid)
-    {
-        ProcessSweeper.KillAllWithUid(uid, TimeSpan.FromSeconds(2));
-        return !ProcessSweeper.AnyAlive(uid);
-    }
+    public static bool SweepClean(uint uid) => ProcessSweeper.SweepUntilGone(uid, TimeSpan.FromSeconds(2));
 
     public uint Rent()
     {

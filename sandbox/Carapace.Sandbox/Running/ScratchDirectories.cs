@@ -46,6 +46,21 @@ internal sealed class ScratchDirectories
 
     public static void Delete(string path)
     {
+        // Most runs leave their scratch dir empty: one rmdir(2), no existence check, no enumeration.
+        try
+        {
+            Directory.Delete(path, recursive: false);
+            return;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not empty (or not removable as is): the recursive path below.
+        }
+
         try
         {
             if (Directory.Exists(path))

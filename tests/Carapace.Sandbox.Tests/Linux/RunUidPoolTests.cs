@@ -83,6 +83,43 @@ public sealed class RunUidPoolTests : IDisposable
     }
 
     [Fact]
+    public async Task The_sweep_reads_the_real_uid_and_a_process_name_cannot_fake_it()
+    {
+        Assert.True(LinuxNative.GetEuid() == 0, "running a process as another uid needs root");
+        Assert.Equal(0u, ProcessSweeper.RealUid(Environment.ProcessId));
+        Assert.Null(ProcessSweeper.RealUid(int.MaxValue)); // no such process
+
+        // A name with a newline and "Uid:" in it (the kernel escapes it in /proc/<pid>/status).
+        var dir = Directory.CreateTempSubdirectory("carapace-sweep-");
+        try
+        {
+            var fake = Path.Combine(dir.FullName, "s\nUid:\t4242");
+            File.CreateSymbolicLink(fake, "/bin/sleep");
+            using var named = Process.Start(fake, ["300"]);
+            using var other = Process.Start("/usr/bin/setpriv", ["--reuid", "4243", "--regid", "4243", "--clear-groups", "/bin/sleep", "300"]);
+            try
+            {
+                await Carapace.Testing.Poll.UntilAsync(() => ProcessSweeper.RealUid(other.Id) == 4243, TimeSpan.FromSeconds(10), "setpriv to exec sleep as 4243");
+                Assert.Equal(0u, ProcessSweeper.RealUid(named.Id));
+                Assert.False(ProcessSweeper.AnyAlive(4242));
+
+                Assert.True(ProcessSweeper.SweepUntilGone(4243, TimeSpan.FromSeconds(5)));
+                Assert.True(other.WaitForExit(TimeSpan.FromSeconds(10)));
+                Assert.False(named.HasExited); // only the uid's processes are killed
+            }
+            finally
+            {
+                named.Kill();
+                other.Kill();
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_clean_return_needs_no_sweep_but_a_dirty_one_does()
     {
         var swept = new List<uint>();
