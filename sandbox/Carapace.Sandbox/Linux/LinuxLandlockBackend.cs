@@ -25,7 +25,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
     private readonly LiveProcessRegistry _live = new();
     private readonly RunUidPool? _uids;
     private readonly LauncherInfo? _launcher;
-    private readonly List<Task> _sweeps = [];
+    private readonly BatchedUidSweeper? _sweeper;
 
     public LinuxLandlockBackend(SandboxOptions options, SandboxPlatform platform, ScratchDirectories scratch)
     {
@@ -38,6 +38,7 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
         if (isRoot && options.SwitchUserWhenRoot)
         {
             _uids = new RunUidPool(options.RunUidBase, options.RunUidCount, platform.RunUidDirectory);
+            _sweeper = new BatchedUidSweeper(ProcessSweeper.SweepUntilGone, _uids.Return);
         }
 
         var decision = LandlockAbi.Decide(landlock.Abi);
@@ -298,37 +299,15 @@ internal sealed class LinuxLandlockBackend : ISandboxBackend
         }
     }
 
-    private void SweepInBackground(uint uid)
-    {
-        var sweep = Task.Run(() =>
-        {
-            var clean = false;
-            try
-            {
-                clean = ProcessSweeper.SweepUntilGone(uid, TimeSpan.FromSeconds(5));
-            }
-            finally
-            {
-                // Not clean (or the sweep failed): the lock file stays busy and the next renter sweeps again.
-                _uids!.Return(uid, clean);
-            }
-        });
-        lock (_sweeps)
-        {
-            _sweeps.RemoveAll(t => t.IsCompleted);
-            _sweeps.Add(sweep);
-        }
-    }
+    // Not clean (or the sweep failed): the lock file stays busy and the next renter sweeps again.
+    private void SweepInBackground(uint uid) => _sweeper!.Enqueue(uid);
 
     public async ValueTask DisposeAsync()
     {
         _live.KillAll();
-        Task[] pending;
-        lock (_sweeps)
+        if (_sweeper is not null)
         {
-            pending = [.. _sweeps];
+            await _sweeper.FlushAsync();
         }
-
-        await Task.WhenAll(pending);
     }
 }

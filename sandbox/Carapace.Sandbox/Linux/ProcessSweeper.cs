@@ -21,6 +21,42 @@ internal static class ProcessSweeper
         return gone || !AnyAlive(uid);
     }
 
+    /// <summary>
+    /// One scan of /proc per pass for several uids at once (the batched post-run sweep). Returns the uids
+    /// that still have live (non-zombie) processes when the deadline passes; empty when all are gone.
+    /// </summary>
+    public static IReadOnlySet<uint> SweepUntilGone(IReadOnlyCollection<uint> uids, TimeSpan deadline)
+    {
+        var wanted = new HashSet<uint>(uids);
+        var stop = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            var found = new HashSet<uint>();
+            foreach (var pid in Pids())
+            {
+                if (RealUid(pid) is { } uid && wanted.Contains(uid))
+                {
+                    found.Add(uid);
+                    LinuxNative.Kill(pid, LinuxNative.SigKill);
+                }
+            }
+
+            if (found.Count == 0)
+            {
+                return found;
+            }
+
+            if (DateTime.UtcNow > stop)
+            {
+                found.RemoveWhere(uid => !AnyAlive(uid));
+                return found;
+            }
+
+            wanted = found; // only the uids still seen need another pass
+            Thread.Yield();
+        }
+    }
+
     private static (int Killed, bool Gone) Sweep(uint uid, TimeSpan deadline)
     {
         var stop = DateTime.UtcNow + deadline;
