@@ -30,7 +30,15 @@ internal sealed class BatchedUidSweeper
         lock (_lock)
         {
             _pending.Add(uid);
-            _pump ??= Task.Run(PumpAsync);
+            if (_pump is null)
+            {
+                // Without the caller's execution context: the pump (and its delay timer) outlives the run,
+                // and a context captured from a plugin's call flow would pin that plugin's load context.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _pump = Task.Run(PumpAsync);
+                }
+            }
         }
     }
 

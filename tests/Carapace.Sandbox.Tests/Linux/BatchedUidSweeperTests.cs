@@ -25,6 +25,22 @@ public sealed class BatchedUidSweeperTests
         Assert.All(returned.Values, Assert.True);
     }
 
+    private static readonly AsyncLocal<object?> CallerState = new();
+
+    [Fact]
+    public async Task The_sweep_does_not_carry_the_callers_execution_context()
+    {
+        // A plugin's call flow must not be captured by the pump: it would pin the plugin's load context.
+        object? seen = "not called";
+        var sweeper = new BatchedUidSweeper((_, _) => { seen = CallerState.Value; return new HashSet<uint>(); }, (_, _) => { });
+        CallerState.Value = new object();
+
+        sweeper.Enqueue(5);
+        await sweeper.FlushAsync();
+
+        Assert.Null(seen);
+    }
+
     [Fact]
     public async Task Survivors_and_a_failing_sweep_leave_the_uid_busy()
     {
