@@ -53,11 +53,13 @@ public sealed record ManagedPluginSummary(
 public sealed record PluginUnloadSummary(bool Verified, double Ms, int GcIterations);
 
 /// <summary>Capabilities the plugin requested in its manifest.</summary>
+/// <param name="Channels">Channel ids it may send through (<c>capabilities.channels</c>); null from a gateway that predates it.</param>
 public sealed record PluginCapabilitiesSummary(
     IReadOnlyList<string> Http,
     bool Credentials,
     IReadOnlyList<string> Subprocess,
-    IReadOnlyList<string> Filesystem);
+    IReadOnlyList<string> Filesystem,
+    IReadOnlyList<string>? Channels = null);
 
 /// <summary><c>GET /control/plugins</c>.</summary>
 public sealed record PluginsResponse(bool PluginsEnabled, int ActivationErrorCount, IReadOnlyList<PluginSummary> Plugins);

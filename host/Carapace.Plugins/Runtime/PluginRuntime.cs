@@ -155,6 +155,9 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
 
     public IReadOnlyList<ChannelInfo> ListChannels() => _channels.List();
 
+    /// <summary>The plugin that provides <paramref name="channelId"/>; null when no plugin does.</summary>
+    public string? ChannelOwner(string channelId) => _channels.OwnerOf(channelId);
+
     public Task<ChannelSendResult> SendAsync(string channelId, Carapace.Abstractions.Channels.OutboundMessage message, CancellationToken cancellationToken = default) =>
         _channels.SendAsync(channelId, message, cancellationToken);
 
@@ -314,6 +317,13 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
         var parsed = ManifestParser.ParseDirectory(found.Directory);
         var id = parsed.Manifest?.Id ?? parsed.Id ?? FolderId(found.Directory);
         var slot = new PluginSlot(id, found.Directory, found.Source) { Manifest = parsed.Manifest };
+        if (found.Source == PluginSource.Bundled && parsed.Manifest is { } bundled && bundled.Kind.HasFlag(PluginKind.Channel))
+        {
+            // Its channel ids are known only once it activates, and a disabled one never does: the
+            // first-party channels are named after their plugin (console, webhook), so the id is reserved now.
+            _registrations.ReserveBundledChannels(id, [id]);
+        }
+
         if (_slots.TryGetValue(id, out var existing))
         {
             if (existing.Source == PluginSource.Bundled && found.Source == PluginSource.Path && existing.Current is null)
