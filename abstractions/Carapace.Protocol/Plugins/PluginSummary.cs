@@ -62,7 +62,9 @@ public sealed record PluginCapabilitiesSummary(
     IReadOnlyList<string>? Channels = null);
 
 /// <summary><c>GET /control/plugins</c>.</summary>
-public sealed record PluginsResponse(bool PluginsEnabled, int ActivationErrorCount, IReadOnlyList<PluginSummary> Plugins);
+/// <param name="Warnings">Runtime problems not tied to one plugin: a load path that cannot be read, watching turned off (null from an older gateway).</param>
+public sealed record PluginsResponse(bool PluginsEnabled, int ActivationErrorCount, IReadOnlyList<PluginSummary> Plugins,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>Result of enable/disable/reload: <c>POST /control/plugins/{id}/(enable|disable|reload)</c>.</summary>
 public sealed record PluginOperationResponse(bool Ok, string Code, string Message, PluginSummary? Plugin);
