@@ -33,6 +33,10 @@ internal sealed class WebhookChannel : IChannel, IWebhookReceiver
     // after activation, and refusing requests until then would race a caller that is already sending.
     private volatile bool _stopped;
 
+    // Checked against when the endpoint is unknown: a secret nobody has, so it never matches.
+    private static readonly WebhookEndpoint Decoy = new(
+        "", WebhookAuth.Hmac, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), WebhookEndpoint.DefaultSignatureHeader, null);
+
     public WebhookChannel(IPluginContext context, ILogger<WebhookChannel> logger)
     {
         _context = context;
@@ -64,21 +68,20 @@ internal sealed class WebhookChannel : IChannel, IWebhookReceiver
 
     public Task<WebhookResponse> HandleAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
+        // Authentication comes first, as upstream: an unknown endpoint answers the same 401 as a wrong
+        // secret (after the same amount of work), so an unauthenticated caller cannot list the endpoints.
         var name = request.Path.Trim('/');
-        if (name.Length == 0 || !_endpoints.TryGetValue(name, out var endpoint))
+        var known = _endpoints.TryGetValue(name, out var endpoint);
+        if (!WebhookAuthenticator.IsAuthentic(endpoint ?? Decoy, request.Headers, request.Body.Span) || !known)
         {
-            return Task.FromResult(Problem(404, "webhook_endpoint_not_found", "Not Found", "unknown webhook endpoint"));
+            _logger.LogWarning("webhook endpoint {Endpoint}: rejected a request from {Remote} ({Why})", Printable(name), request.RemoteAddress,
+                known ? $"bad or missing {endpoint!.Header}" : "no such endpoint");
+            return Task.FromResult(Problem(401, "unauthorized", "Unauthorized", "authentication failed"));
         }
 
         if (!string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
         {
             return Task.FromResult(Problem(405, "method_not_allowed", "Method Not Allowed", "only POST is accepted"));
-        }
-
-        if (!WebhookAuthenticator.IsAuthentic(endpoint, request.Headers, request.Body.Span))
-        {
-            _logger.LogWarning("webhook endpoint {Endpoint}: rejected a request from {Remote} (bad or missing {Header})", name, request.RemoteAddress, endpoint.Header);
-            return Task.FromResult(Problem(401, "unauthorized", "Unauthorized", "authentication failed"));
         }
 
         if (!TryReadMessage(request, out var text, out var conversation, out var error))
@@ -95,6 +98,10 @@ internal sealed class WebhookChannel : IChannel, IWebhookReceiver
         var message = new InboundMessage(ChannelId, conversationId, name, text, _context.TimeProvider.GetUtcNow());
         return Task.FromResult(_queue.Writer.TryWrite(message) ? Accepted() : Problem(429, "queue_full", "Too Many Requests", "too many messages queued"));
     }
+
+    // The path is the caller's text: cut it and keep control characters out of the log line.
+    private static string Printable(string name) =>
+        new(name.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     public async Task SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {

@@ -32,12 +32,18 @@ internal sealed class FilesReadTool(FilesOptions options) : ITool
         }
         catch (UnauthorizedAccessException ex)
         {
-            return ToolResult.Failure($"refused: {ex.Message}");
+            return Refusal.Of(ex);
         }
 
-        if (!File.Exists(full))
+        var info = new FileInfo(full);
+        if (!info.Exists)
         {
-            return ToolResult.Failure("no such file");
+            return Refusal.Invalid("no such file");
+        }
+
+        if (!SafeOpen.IsOpenable(info))
+        {
+            return Refusal.Invalid($"'{call.GetString("path")}' {SafeOpen.NotRegular}");
         }
 
         await using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
@@ -81,12 +87,12 @@ internal sealed class FilesListTool(FilesOptions options) : ITool
         }
         catch (UnauthorizedAccessException ex)
         {
-            return Task.FromResult(ToolResult.Failure($"refused: {ex.Message}"));
+            return Task.FromResult(Refusal.Of(ex));
         }
 
         if (!Directory.Exists(full))
         {
-            return Task.FromResult(ToolResult.Failure("no such directory"));
+            return Task.FromResult(Refusal.Invalid("no such directory"));
         }
 
         var entries = new JsonArray();
@@ -134,18 +140,18 @@ internal sealed class FilesSearchTool(FilesOptions options) : ITool
         }
         catch (UnauthorizedAccessException ex)
         {
-            return ToolResult.Failure($"refused: {ex.Message}");
+            return Refusal.Of(ex);
         }
 
         if (!Directory.Exists(start))
         {
-            return ToolResult.Failure("no such directory");
+            return Refusal.Invalid("no such directory");
         }
 
         var pattern = call.GetString("pattern")!;
         if (pattern.Contains('/', StringComparison.Ordinal) || pattern.Contains('\\', StringComparison.Ordinal) || pattern.Contains("..", StringComparison.Ordinal))
         {
-            return ToolResult.Failure("refused: pattern must be a file name glob, not a path");
+            return Refusal.Invalid("refused: pattern must be a file name glob, not a path");
         }
 
         var contains = call.GetString("contains");
@@ -185,8 +191,9 @@ internal sealed class FilesSearchTool(FilesOptions options) : ITool
     {
         try
         {
+            // Enumeration skips links, not FIFOs: one in the tree must not hang the search.
             var info = new FileInfo(file);
-            if (info.Length > maxBytes)
+            if (!SafeOpen.IsOpenable(info) || info.Length > maxBytes)
             {
                 return false;
             }

@@ -29,7 +29,7 @@ internal sealed class SafePaths
     {
         if (Roots.Count == 0)
         {
-            throw new UnauthorizedAccessException("no roots are configured (plugins:files:roots)");
+            throw new UnauthorizedAccessException(Refusal.NoRoots);
         }
 
         if (string.IsNullOrEmpty(requested) || requested == ".")

@@ -129,8 +129,21 @@ internal sealed class HttpFetchTool(IPluginContext context, FetchOptions options
     {
         var safe = UrlRedaction.Redact(reason, url);
         logger.LogInformation("http_fetch refused: {Code}: {Reason}", code, safe);
-        return ToolResult.Failure($"{code}: {safe}");
+        var message = $"{code}: {safe}";
+        return HostCode(code) is { } hostCode ? ToolResult.Failure(message, hostCode) : ToolResult.Failure(message);
     }
+
+    /// <summary>
+    /// A malformed request is the caller's mistake and a URL outside the grants (or the SSRF guard's
+    /// address policy) the operator's decision: the host answers 400/403 and does not count either toward
+    /// faulting the plugin. Network failures (timeouts, DNS, resets) stay ordinary tool failures.
+    /// </summary>
+    private static string? HostCode(string code) => code switch
+    {
+        InvalidRequest or OutboundErrorCodes.InvalidUrl or OutboundErrorCodes.RequestTooLarge => ToolErrorCodes.InvalidRequest,
+        CapabilityDenied or OutboundErrorCodes.SsrfBlocked => ToolErrorCodes.CapabilityDenied,
+        _ => null,
+    };
 }
 
 /// <summary>Registers the options; the tool itself is found by the host's scan.</summary>

@@ -16,11 +16,12 @@ public sealed class ConsoleChannelTests
         System.Console.SetOut(output);
         try
         {
-            await using var harness = await RuntimeHarness.StartAsync(["console", "hello"], new Dictionary<string, string?>
+            // Bundled, as in the product: only a bundled channel's IsLocal claim is believed.
+            await using var harness = await RuntimeHarness.StartAsync([], new Dictionary<string, string?>
             {
                 ["plugins:console:enabled"] = "true",
                 ["channels:console:tools:0"] = "hello",
-            });
+            }, bundledDirectory: RuntimeHarness.PluginsDirectory);
             Assert.Equal("active", harness.Runtime.Get("console")!.State);
 
             Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains("Tools: hello", StringComparison.Ordinal)), $"console output: [{output}] channels: {string.Join(",", harness.Runtime.ListChannels().Select(c => $"{c.Id}={c.State}:{c.LastError}"))} logs: {string.Join(" | ", harness.Logs.Lines.TakeLast(5))}");
@@ -42,7 +43,8 @@ public sealed class ConsoleChannelTests
         System.Console.SetIn(input);
         try
         {
-            await using var harness = await RuntimeHarness.StartAsync(["console"], new Dictionary<string, string?> { ["plugins:console:enabled"] = "true" });
+            await using var harness = await RuntimeHarness.StartAsync([], new Dictionary<string, string?> { ["plugins:console:enabled"] = "true" },
+                bundledDirectory: RuntimeHarness.PluginsDirectory);
             Assert.True(await Eventually.TrueAsync(() => input.PendingReads > 0), "the channel should be waiting for a line");
 
             var result = await harness.Runtime.DisableAsync("console");

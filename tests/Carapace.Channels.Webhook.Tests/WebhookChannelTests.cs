@@ -91,10 +91,26 @@ public sealed class WebhookChannelTests
         await using var harness = await StartAsync(new RecordingHttp());
         var bad = Encoding.UTF8.GetBytes("not json");
 
-        Assert.Equal(404, await Post(harness, "/nope", bad));
-        var get = await harness.Runtime.DispatchWebhookAsync("webhook", GoodChannel.Request("GET", "/signed", []));
+        var get = await harness.Runtime.DispatchWebhookAsync("webhook", GoodChannel.Request("GET", "/plain", [],
+            new Dictionary<string, string> { ["x-carapace-secret"] = SharedSecret }));
         Assert.Equal(405, get.Response!.StatusCode);
         Assert.Equal(400, await Post(harness, "/signed", bad, ("x-carapace-signature", Sign(HmacSecret, bad))));
+    }
+
+    [Fact]
+    public async Task Authentication_comes_before_the_endpoint_lookup_and_the_method_check()
+    {
+        await using var harness = await StartAsync(new RecordingHttp());
+        var body = Encoding.UTF8.GetBytes("""{"text":"hi"}""");
+
+        // An unknown endpoint looks exactly like a wrong secret: nobody learns which endpoints exist.
+        Assert.Equal(401, await Post(harness, "/nope", body));
+        Assert.Equal(401, await Post(harness, "/nope", body, ("x-carapace-signature", Sign(HmacSecret, body))));
+        Assert.Equal(401, await Post(harness, "/", body));
+        var unauthenticatedGet = await harness.Runtime.DispatchWebhookAsync("webhook", GoodChannel.Request("GET", "/signed", []));
+        Assert.Equal(401, unauthenticatedGet.Response!.StatusCode);
+        Assert.Contains(harness.Logs.Lines, l => l.Contains("webhook endpoint nope: rejected a request", StringComparison.Ordinal)
+                                               && l.Contains("no such endpoint", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public sealed class FilesToolTests : IAsyncLifetime, IDisposable
     {
         var result = await Invoke(tool, args);
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.InvalidRequest, result.Code);
         Assert.Contains(reason, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("TOP SECRET", result.Output?.GetRawText() ?? string.Empty, StringComparison.Ordinal);
     }
@@ -84,7 +84,7 @@ public sealed class FilesToolTests : IAsyncLifetime, IDisposable
         foreach (var path in new[] { sibling, outside })
         {
             var result = await Invoke("files_read", $$"""{"path":{{System.Text.Json.JsonSerializer.Serialize(path)}}}""");
-            Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+            Assert.Equal(ToolResultCodes.InvalidRequest, result.Code);
             Assert.Contains("outside the configured roots", result.Error, StringComparison.Ordinal);
         }
 
@@ -126,7 +126,7 @@ public sealed class FilesToolTests : IAsyncLifetime, IDisposable
 
         var result = await Invoke(tool, args);
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.InvalidRequest, result.Code);
         Assert.Contains("symbolic link", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("TOP SECRET", result.Output?.GetRawText() ?? string.Empty, StringComparison.Ordinal);
     }
@@ -150,7 +150,7 @@ public sealed class FilesToolTests : IAsyncLifetime, IDisposable
         Assert.Equal([Root, second], roots.Output!.Value.GetProperty("roots").EnumerateArray().Select(r => r.GetString()));
 
         // Relative paths resolve against the first root; the second is reached by absolute path.
-        Assert.Equal(ToolResultCodes.ToolFailed, (await Call("files_read", """{"path":"sub/two.md"}""")).Code);
+        Assert.Equal(ToolResultCodes.InvalidRequest, (await Call("files_read", """{"path":"sub/two.md"}""")).Code);
         var read = await Call("files_read", $$"""{"path":{{Json(Path.Combine(second, "sub", "two.md"))}}}""");
         Assert.Equal(ToolResultCodes.Ok, read.Code);
         Assert.Equal("needle in the second root", read.Output!.Value.GetProperty("text").GetString());
@@ -161,10 +161,50 @@ public sealed class FilesToolTests : IAsyncLifetime, IDisposable
         Assert.Equal([Path.Combine("sub", "two.md")], search.Output!.Value.GetProperty("matches").EnumerateArray().Select(m => m.GetString()));
 
         var escape = await Call("files_read", $$"""{"path":{{Json(Path.Combine(second, "escape"))}}}""");
-        Assert.Equal(ToolResultCodes.ToolFailed, escape.Code);
+        Assert.Equal(ToolResultCodes.InvalidRequest, escape.Code);
         Assert.Contains("symbolic link", escape.Error, StringComparison.Ordinal);
         var sibling = await Call("files_read", $$"""{"path":{{Json(_dir.Combine("root-evil", "secret.txt"))}}}""");
         Assert.Contains("outside the configured roots", sibling.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fifo_inside_a_root_is_refused_quickly_by_read_and_search_and_the_plugin_still_unloads()
+    {
+        // Opening a FIFO blocks until a writer comes, uncancellably: nothing ever writes to this one.
+        var fifo = _dir.Combine("root", "pipe.txt");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var deadline = TimeSpan.FromSeconds(5);
+        var read = await Invoke("files_read", """{"path":"pipe.txt"}""").WaitAsync(deadline);
+        Assert.Equal(ToolResultCodes.InvalidRequest, read.Code);
+        Assert.Contains("'pipe.txt' is empty or not a regular file", read.Error, StringComparison.Ordinal);
+
+        var search = await Invoke("files_search", """{"pattern":"*.txt","contains":"plain"}""").WaitAsync(deadline);
+        Assert.Equal(ToolResultCodes.Ok, search.Code);
+        Assert.Equal(["notes.txt"], search.Output!.Value.GetProperty("matches").EnumerateArray().Select(m => m.GetString()));
+
+        var disabled = await _harness.Runtime.DisableAsync("files");
+        Assert.True(disabled.Succeeded, disabled.Message);
+        var info = _harness.Runtime.Get("files")!;
+        Assert.Equal("disabled", info.State);
+        Assert.True(info.Unload!.Collected, "the files plugin should be collected: no thread is stuck in its code");
+    }
+
+    [Fact]
+    public async Task Empty_file_is_not_opened_and_missing_roots_are_the_operators_matter()
+    {
+        File.WriteAllText(_dir.Combine("root", "empty.txt"), "");
+        var empty = await Invoke("files_read", """{"path":"empty.txt"}""");
+        Assert.Equal(ToolResultCodes.InvalidRequest, empty.Code);
+
+        await using var unconfigured = await RuntimeHarness.StartAsync(["files"]);
+        var noRoots = await unconfigured.Runtime.InvokeToolAsync("files_read", JsonText.Parse("""{"path":"x"}"""));
+        Assert.Equal(ToolResultCodes.CapabilityDenied, noRoots.Code);
+        Assert.Contains("no roots are configured", noRoots.Error, StringComparison.Ordinal);
     }
 
     private Task<ToolInvocationResult> Invoke(string tool, string args) => _harness.Runtime.InvokeToolAsync(tool, JsonText.Parse(args));

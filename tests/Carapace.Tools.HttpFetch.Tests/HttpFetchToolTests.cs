@@ -155,7 +155,7 @@ public sealed class HttpFetchToolTests(HttpFetchToolTests.Fixture fixture) : ICl
 
         var result = await Invoke(harness, new { url = fixture.Url("/echo"), headers = new Dictionary<string, string> { [name] = value } });
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.InvalidRequest, result.Code);
         Assert.Contains("invalid_request: header", result.Error, StringComparison.Ordinal);
         Assert.Equal(before, fixture.EchoHits);
     }
@@ -172,7 +172,7 @@ public sealed class HttpFetchToolTests(HttpFetchToolTests.Fixture fixture) : ICl
 
         var result = await Invoke(harness, new { url });
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.CapabilityDenied, result.Code);
         Assert.Contains("ssrf_blocked: ", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("keys", result.Error, StringComparison.Ordinal);
@@ -187,7 +187,7 @@ public sealed class HttpFetchToolTests(HttpFetchToolTests.Fixture fixture) : ICl
 
         var result = await Invoke(harness, new { url = fixture.Url("/echo?token=s3cr3t") });
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.CapabilityDenied, result.Code);
         Assert.Contains("capability_denied: ", result.Error, StringComparison.Ordinal);
         Assert.Contains("not covered by the plugin's URL grants", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t", result.Error, StringComparison.Ordinal);
@@ -205,7 +205,7 @@ public sealed class HttpFetchToolTests(HttpFetchToolTests.Fixture fixture) : ICl
 
         var result = await Invoke(harness, new { url = fixture.Url("/redirect"), followRedirects = true });
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.CapabilityDenied, result.Code);
         Assert.Contains("capability_denied: redirect to", result.Error, StringComparison.Ordinal);
     }
 
@@ -216,7 +216,7 @@ public sealed class HttpFetchToolTests(HttpFetchToolTests.Fixture fixture) : ICl
 
         var result = await Invoke(harness, new { url = fixture.Url("/text") });
 
-        Assert.Equal(ToolResultCodes.ToolFailed, result.Code);
+        Assert.Equal(ToolResultCodes.CapabilityDenied, result.Code);
         Assert.Contains("capability_denied: http capability not granted", result.Error, StringComparison.Ordinal);
     }
 

@@ -53,14 +53,18 @@ public sealed record ManagedPluginSummary(
 public sealed record PluginUnloadSummary(bool Verified, double Ms, int GcIterations);
 
 /// <summary>Capabilities the plugin requested in its manifest.</summary>
+/// <param name="Channels">Channel ids it may send through (<c>capabilities.channels</c>); null from a gateway that predates it.</param>
 public sealed record PluginCapabilitiesSummary(
     IReadOnlyList<string> Http,
     bool Credentials,
     IReadOnlyList<string> Subprocess,
-    IReadOnlyList<string> Filesystem);
+    IReadOnlyList<string> Filesystem,
+    IReadOnlyList<string>? Channels = null);
 
 /// <summary><c>GET /control/plugins</c>.</summary>
-public sealed record PluginsResponse(bool PluginsEnabled, int ActivationErrorCount, IReadOnlyList<PluginSummary> Plugins);
+/// <param name="Warnings">Runtime problems not tied to one plugin: a load path that cannot be read, watching turned off (null from an older gateway).</param>
+public sealed record PluginsResponse(bool PluginsEnabled, int ActivationErrorCount, IReadOnlyList<PluginSummary> Plugins,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>Result of enable/disable/reload: <c>POST /control/plugins/{id}/(enable|disable|reload)</c>.</summary>
 public sealed record PluginOperationResponse(bool Ok, string Code, string Message, PluginSummary? Plugin);

@@ -169,6 +169,7 @@ internal sealed record GatewayResponse(HttpStatusCode Status, string Body, strin
         }
 
         var detail = Body;
+        var schemaErrors = string.Empty;
         try
         {
             using var doc = JsonDocument.Parse(Body);
@@ -178,12 +179,42 @@ internal sealed record GatewayResponse(HttpStatusCode Status, string Body, strin
                 var text = doc.RootElement.TryGetProperty("detail", out var d) ? d.GetString()
                     : doc.RootElement.TryGetProperty("title", out var t) ? t.GetString() : null;
                 detail = code is null ? text ?? Body : $"{text} ({code})";
+                schemaErrors = SchemaErrors(doc.RootElement);
             }
         }
         catch (JsonException)
         {
         }
 
-        return new CliException($"{what}: HTTP {(int)Status}: {Output.Terminal.Safe(detail)}");
+        return new CliException($"{what}: HTTP {(int)Status}: {Output.Terminal.Safe(detail)}{schemaErrors}");
+    }
+
+    /// <summary>
+    /// The problem's <c>errors[]</c> (schema validation: <c>{path, message}</c>), one per line as
+    /// <c>  /pointer: message</c>: the detail alone says only that the arguments are invalid, not where.
+    /// </summary>
+    private static string SchemaErrors(JsonElement problem)
+    {
+        if (!problem.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Array)
+        {
+            return string.Empty;
+        }
+
+        var lines = new System.Text.StringBuilder();
+        foreach (var error in errors.EnumerateArray())
+        {
+            if (error.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            var path = error.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+            var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            // Each piece is made terminal-safe on its own: the line breaks between them are ours.
+            lines.Append('\n').Append("  ").Append(Output.Terminal.Safe(string.IsNullOrEmpty(path) ? "/" : path))
+                .Append(": ").Append(Output.Terminal.Safe(message ?? "invalid"));
+        }
+
+        return lines.ToString();
     }
 }

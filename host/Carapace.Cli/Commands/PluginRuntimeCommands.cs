@@ -24,7 +24,7 @@ internal static class PluginRuntimeCommands
         var client = new ClientOptions();
         var id = new Argument<string?>("id") { Description = "Only this plugin", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var strict = new Option<bool>("--strict") { Description = "Exit 1 if any listed plugin is not active (disabled, failed, faulted, leaked, ...), or none is listed; stderr says which and why" };
+        var strict = new Option<bool>("--strict") { Description = "Exit 1 if any plugin failed to activate (activationErrorCount > 0, whatever the ID), any listed plugin is not active, or none is listed; stderr says which and why" };
         var command = new Command(name, description) { id, json, strict };
         client.AddTo(command);
         CommandAction.Set(command, async (parse, ct) =>
@@ -53,7 +53,7 @@ internal static class PluginRuntimeCommands
                 Print(all, plugins, detailed: name == "status" || wanted is not null);
             }
 
-            return parse.GetValue(strict) ? await StrictAsync(plugins) : CliExit.Ok;
+            return parse.GetValue(strict) ? await StrictAsync(all, plugins) : CliExit.Ok;
         });
         return command;
     }
@@ -86,9 +86,23 @@ internal static class PluginRuntimeCommands
         return command;
     }
 
-    /// <summary>`--strict`: literally "every listed plugin is active", and the operator learns what to fix.</summary>
-    private static async Task<int> StrictAsync(IReadOnlyList<PluginSummary> plugins)
+    /// <summary>
+    /// `--strict`, as upstream: exit 1 when the gateway reports activation errors (failed, faulted or
+    /// leaked plugins) even if an ID narrows the list (a health check on one plugin must not pass while
+    /// another is broken), when the list is empty, or when a listed plugin is not active. The operator
+    /// learns what to fix.
+    /// </summary>
+    private static async Task<int> StrictAsync(PluginsResponse all, IReadOnlyList<PluginSummary> plugins)
     {
+        var failed = false;
+        if (all.ActivationErrorCount > 0)
+        {
+            var broken = all.Plugins.Where(p => p.State is "failed" or "faulted" or "leaked").Select(p => Terminal.Safe(p.Id));
+            await Console.Error.WriteLineAsync(
+                $"cara: --strict: activationErrorCount is {all.ActivationErrorCount} ({string.Join(", ", broken)})");
+            failed = true;
+        }
+
         if (plugins.Count == 0)
         {
             await Console.Error.WriteLineAsync("cara: --strict: no plugins are listed");
@@ -102,7 +116,7 @@ internal static class PluginRuntimeCommands
             await Console.Error.WriteLineAsync($"cara: --strict: plugin {plugin.Id} is {plugin.State}{why}");
         }
 
-        return notActive.Count == 0 ? CliExit.Ok : CliExit.Failure;
+        return failed || notActive.Count > 0 ? CliExit.Failure : CliExit.Ok;
     }
 
     private static void Print(PluginsResponse all, IReadOnlyList<PluginSummary> plugins, bool detailed)

@@ -19,7 +19,7 @@ internal static class PluginsApi
         {
             var plugins = runtime.List().Select(p => p.ToSummary()).ToList();
             return TypedResults.Ok(new PluginsResponse(runtime.Options.Enabled,
-                plugins.Count(p => p.State is "failed" or "faulted" or "leaked"), plugins));
+                plugins.Count(p => p.State is "failed" or "faulted" or "leaked"), plugins, runtime.Warnings));
         });
 
         control.MapGet("/plugins/{id}", (string id, PluginRuntime runtime) =>

@@ -23,6 +23,9 @@ internal static class AuditEvents
     public const string PluginVettingRefused = "plugin_vetting_refused";
     public const string PluginInstallRefused = "plugin_install_refused";
     public const string CapabilityDenied = "capability_denied";
+
+    /// <summary>A channel message asked for a tool the channel's policy does not allow (upstream <c>tool_denied{tool_name,...}</c>).</summary>
+    public const string ToolDenied = "tool_denied";
     public const string SandboxRefused = "sandbox_refused";
     public const string CredentialWritten = "credential_written";
     public const string CredentialDeleted = "credential_deleted";

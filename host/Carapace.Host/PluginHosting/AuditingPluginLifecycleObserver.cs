@@ -40,6 +40,7 @@ internal sealed class AuditingPluginLifecycleObserver(IAuditLog audit) : IPlugin
         PluginLifecycleEventKind.Unloaded => AuditEvents.PluginUnloaded,
         PluginLifecycleEventKind.Leaked => AuditEvents.PluginLeaked,
         PluginLifecycleEventKind.PolicyDenied => AuditEvents.CapabilityDenied,
+        PluginLifecycleEventKind.ToolDenied => AuditEvents.ToolDenied,
         PluginLifecycleEventKind.Installed => AuditEvents.PluginInstalled,
         PluginLifecycleEventKind.Updated => AuditEvents.PluginUpdated,
         PluginLifecycleEventKind.Uninstalled => AuditEvents.PluginUninstalled,

@@ -1,4 +1,4 @@
-using Carapace.Abstractions.Channels;
+using Carapace.Host.Audit;
 using Carapace.Host.Configuration;
 using Carapace.Host.Credentials;
 using Carapace.Host.Outbound;
@@ -12,13 +12,14 @@ namespace Carapace.Host.PluginHosting;
 /// <summary>
 /// Gives each plugin activation the host's real services, each bound to the plugin's id and grants:
 /// SSRF-guarded HTTP limited to its URL patterns, credentials scoped to <c>plugin:&lt;id&gt;:</c>,
-/// subprocesses only under granted sandbox profiles, and an outbox into the channel registry.
+/// subprocesses only under granted sandbox profiles, and an outbox limited to its own and granted channels.
 /// </summary>
 internal sealed class HostPluginServicesFactory(
     PluginHttpFactory http,
     PluginCredentialsFactory credentials,
     IPluginSandboxFactory sandbox,
     LoadedConfiguration configuration,
+    IAuditLog audit,
     IServiceProvider services) : IPluginServicesFactory
 {
     // The loaded root, not the host's IConfiguration: the chained provider behind the latter drops empty
@@ -31,18 +32,6 @@ internal sealed class HostPluginServicesFactory(
             credentials.Create(request.PluginId, grants.Credentials),
             sandbox.Create(request.PluginId, grants.SubprocessProfiles),
             // Resolved per send: the runtime depends on this factory, so it cannot be a constructor argument.
-            new RuntimeOutbox(() => services.GetRequiredService<PluginRuntime>()));
-    }
-
-    private sealed class RuntimeOutbox(Func<PluginRuntime> runtime) : IChannelOutbox
-    {
-        public async Task SendAsync(string channelId, OutboundMessage message, CancellationToken cancellationToken)
-        {
-            var result = await runtime().SendAsync(channelId, message, cancellationToken);
-            if (!result.Succeeded)
-            {
-                throw new InvalidOperationException($"sending through channel '{channelId}' failed ({result.Code}): {result.Error}");
-            }
-        }
+            new GrantedOutbox(request.PluginId, grants.Channels ?? [], () => services.GetRequiredService<PluginRuntime>(), audit));
     }
 }

@@ -13,7 +13,7 @@ internal static class PluginDtos
 {
     public static PluginSummary ToSummary(this PluginInfo p) => new(
         p.Id, p.State, p.Reason, p.Name, p.Version, p.Source, p.Directory, p.Kinds,
-        new PluginCapabilitiesSummary(p.Capabilities.Http, p.Capabilities.Credentials, p.Capabilities.SubprocessProfiles, p.Capabilities.Filesystem),
+        new PluginCapabilitiesSummary(p.Capabilities.Http, p.Capabilities.Credentials, p.Capabilities.SubprocessProfiles, p.Capabilities.Filesystem, p.Capabilities.Channels),
         p.LoadMs, p.UnloadMs, p.ErrorCount, p.LastError, p.Warnings, p.Tools, p.Channels, p.Generation, p.InFlight, p.ActivatedAt,
         p.Managed is { } m
             ? new ManagedPluginSummary(m.Sha256, m.Publisher, m.Signature, m.AllowUnsigned, m.AllowUnvetted, m.FindingCount, m.InstalledAt, m.InstalledFrom)

@@ -14,11 +14,15 @@ namespace Carapace.Host.PluginHosting;
 /// <item><c>subprocess</c>: the operator's profile list, else the manifest's.</item>
 /// <item><c>credentials</c>: only if the manifest asks, and the operator did not set it to false.</item>
 /// <item><c>httpRequestsPerMinute</c>: the operator's per-plugin rate limit, else <c>network.pluginRequestsPerMinute</c>.</item>
+/// <item><c>channels</c>: the operator's channel ids, each of which the manifest must request (or request
+/// <c>*</c>); without an operator list, the requested ids except <c>*</c>, which is never granted implicitly.</item>
 /// </list>
 /// </summary>
 /// <param name="HttpRequestsPerMinute">Null: the <c>network.pluginRequestsPerMinute</c> default applies.</param>
+/// <param name="Channels">Channel ids the plugin may send through (<c>*</c>: any); null means none.</param>
 internal sealed record PluginGrants(
-    IReadOnlyList<string> Http, bool Credentials, IReadOnlyList<string> SubprocessProfiles, int? HttpRequestsPerMinute = null)
+    IReadOnlyList<string> Http, bool Credentials, IReadOnlyList<string> SubprocessProfiles, int? HttpRequestsPerMinute = null,
+    IReadOnlyList<string>? Channels = null)
 {
     /// <exception cref="InvalidOperationException">An operator grant exceeds what the manifest requested, or is not well-formed.</exception>
     public static PluginGrants Resolve(string pluginId, PluginCapabilities requested, IConfiguration configuration)
@@ -27,7 +31,29 @@ internal sealed record PluginGrants(
         var credentials = requested.Credentials && Flag(pluginId, section, "credentials", fallback: true);
         var subprocess = List(section.GetSection("subprocess")) ?? requested.SubprocessProfiles;
         return new PluginGrants(HttpGrants(pluginId, requested.Http, List(section.GetSection("http"))), credentials, subprocess,
-            RatePerMinute(pluginId, section));
+            RatePerMinute(pluginId, section), ChannelGrants(pluginId, requested.Channels, List(section.GetSection("channels"))));
+    }
+
+    // Same shape as http: the manifest is the ceiling, the operator narrows it, and "any channel" needs
+    // the operator to say so.
+    private static IReadOnlyList<string> ChannelGrants(string pluginId, IReadOnlyList<string> requested, List<string>? granted)
+    {
+        if (granted is null)
+        {
+            return requested.Where(c => c != PluginCapabilities.AnyChannel).ToList();
+        }
+
+        foreach (var channel in granted)
+        {
+            if (!requested.Contains(channel) && !requested.Contains(PluginCapabilities.AnyChannel))
+            {
+                throw new InvalidOperationException(requested.Count == 0
+                    ? $"plugins.{pluginId}.grants.channels: '{channel}' is not requested; the plugin's manifest asks for no channels"
+                    : $"plugins.{pluginId}.grants.channels: '{channel}' is outside what the plugin's manifest requests ({string.Join(", ", requested)})");
+            }
+        }
+
+        return granted;
     }
 
     // A revocation must say exactly what it means: "credentials: nope" fails the plugin rather than

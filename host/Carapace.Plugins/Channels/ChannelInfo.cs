@@ -18,7 +18,7 @@ internal enum ChannelRunState
 /// <param name="LastError">Last crash, as text.</param>
 /// <param name="Inbound">Receives messages.</param>
 /// <param name="Outbound">Can send messages.</param>
-/// <param name="IsLocal">Local operator only (allowFrom defaults to allow).</param>
+/// <param name="IsLocal">Local operator only (allowFrom defaults to allow); only a bundled plugin's claim counts.</param>
 /// <param name="AcceptsWebhooks">Handles <c>/plugins/&lt;plugin-id&gt;/...</c>.</param>
 internal sealed record ChannelInfo(
     string Id,

@@ -35,6 +35,9 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
             ? Describe(slot, entry)
             : null;
 
+    /// <summary>The plugin that has claimed <paramref name="channelId"/>, active or not; null when none has.</summary>
+    public string? OwnerOf(string channelId) => _channels.TryGetValue(channelId, out var slot) ? slot.Id : null;
+
     public string? FindConflict(PluginSlot slot, IEnumerable<string> ids)
     {
         foreach (var id in ids)
@@ -227,6 +230,15 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
             ? entry.Capabilities
             : null;
 
+    /// <summary>
+    /// Whether the channel counts as local (senders allowed without <c>allowFrom</c>). A plugin only
+    /// claims <c>IsLocal</c>; the host believes the claim from a bundled (first-party) plugin alone, or any
+    /// plugin from the load paths could open itself to every sender by saying so.
+    /// </summary>
+    public bool IsTrustedLocal(string channelId) =>
+        _channels.TryGetValue(channelId, out var slot) && slot.Source == PluginSource.Bundled
+        && GetCapabilities(channelId)?.IsLocal == true;
+
     private static Task<T> Start<T>(PluginGeneration generation, Func<Task<T>> call)
     {
         using (generation.EnterReflection())
@@ -265,7 +277,7 @@ internal sealed class ChannelRegistry(PluginRuntimeOptions options, ILogger<Chan
             supervisor?.LastError,
             entry.Capabilities.Inbound,
             entry.Capabilities.Outbound,
-            entry.Capabilities.IsLocal,
+            entry.Capabilities.IsLocal && slot.Source == PluginSource.Bundled,
             entry.AcceptsWebhooks);
     }
 }

@@ -7,9 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace Carapace.Plugins.Loading;
 
 /// <summary>
-/// The only assemblies a plugin shares with the host (rule 7): the ABI and the three
-/// Microsoft.Extensions.*.Abstractions it is expressed in. Everything else a plugin uses either
-/// comes from the shared framework or is private to its load context.
+/// The only assemblies a plugin shares with the host (rule 7): the ABI, the three
+/// Microsoft.Extensions.*.Abstractions it is expressed in, and Microsoft.Extensions.Primitives, which
+/// IConfiguration's own signatures use (IChangeToken, StringValues) and plugins/Directory.Build.props
+/// references like the others. Everything else a plugin uses either comes from the shared framework or
+/// is private to its load context.
 /// </summary>
 internal static class SharedAssemblies
 {
@@ -19,6 +21,7 @@ internal static class SharedAssemblies
         typeof(IServiceCollection).Assembly,
         typeof(ILogger).Assembly,
         typeof(IConfiguration).Assembly,
+        typeof(Microsoft.Extensions.Primitives.IChangeToken).Assembly,
     ];
 
     public static Assembly Abstractions => All[0];

@@ -20,8 +20,16 @@ internal static partial class ManifestParser
     /// <summary>Largest <c>plugin.yaml</c> read; real manifests are a few hundred bytes.</summary>
     public const int MaxBytes = 64 * 1024;
 
-    /// <summary>Ids the runtime uses for its own keys under <c>plugins:</c>; a plugin cannot take them.</summary>
-    private static readonly HashSet<string> ReservedIds = new(StringComparer.Ordinal) { "enabled", "watch", "load", "runtime" };
+    /// <summary>
+    /// Ids the host uses for its own sections under <c>plugins:</c>; a plugin cannot take them, or its
+    /// configuration would be the host's (<c>plugins:signature</c> is the signature policy). Besides the
+    /// runtime's keys: <c>signature</c> (SignaturePolicy), and <c>entries</c> and <c>sandbox</c>, which the
+    /// upstream configuration uses under <c>plugins.</c> for host policy. Listed in docs/plugin-development.md.
+    /// </summary>
+    public static IReadOnlySet<string> ReservedIds { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "enabled", "watch", "load", "runtime", "signature", "entries", "sandbox",
+    };
 
     private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal)
     {
@@ -31,7 +39,7 @@ internal static partial class ManifestParser
 
     private static readonly HashSet<string> KnownCapabilities = new(StringComparer.Ordinal)
     {
-        "http", "credentials", "subprocess", "filesystem",
+        "http", "credentials", "subprocess", "filesystem", "channels",
     };
 
     /// <summary>Reads and validates <c>plugin.yaml</c> in <paramref name="directory"/>.</summary>
@@ -107,7 +115,7 @@ internal static partial class ManifestParser
             {
                 var bad = id;
                 id = null;
-                throw Error(idNode, $"id '{bad}' is reserved by the runtime (plugins:{bad} is a runtime setting)");
+                throw Error(idNode, $"id '{bad}' is reserved by the host (plugins:{bad} is a host setting)");
             }
 
             var name = OptionalText(root, "name") ?? id;
@@ -258,13 +266,14 @@ internal static partial class ManifestParser
 
         if (node is not YamlMappingNode map)
         {
-            throw Error(node, "capabilities must be a mapping (http, credentials, subprocess, filesystem)");
+            throw Error(node, "capabilities must be a mapping (http, credentials, subprocess, filesystem, channels)");
         }
 
         var http = new List<string>();
         var credentials = false;
         var profiles = new List<string>();
         var filesystem = new List<string>();
+        var channels = new List<string>();
         foreach (var (key, value) in map.Children)
         {
             var name = KeyText(key);
@@ -297,12 +306,25 @@ internal static partial class ManifestParser
                     }
 
                     break;
+                case "channels":
+                    foreach (var item in Sequence(value, "capabilities.channels"))
+                    {
+                        var channel = ScalarText(item, "capabilities.channels[]");
+                        if (channel != PluginCapabilities.AnyChannel && !Activation.PluginActivator.IsValidChannelId(channel))
+                        {
+                            throw Error(item, $"channel id '{channel}' must match ^[a-z0-9][a-z0-9_-]{{0,63}}$ (or be '*' for any channel)");
+                        }
+
+                        channels.Add(channel);
+                    }
+
+                    break;
                 default:
                     throw Error(key, $"unknown capability '{name}'" + Suggest(name, KnownCapabilities));
             }
         }
 
-        return new PluginCapabilities(http, credentials, profiles, filesystem);
+        return new PluginCapabilities(http, credentials, profiles, filesystem, channels);
     }
 
     private static List<string> ParseSubprocess(YamlNode node)

@@ -4,7 +4,7 @@ namespace Carapace.Plugins.Routing;
 
 /// <summary>
 /// <c>channels:&lt;id&gt;:allowFrom</c> (sender ids; <c>*</c> for anyone) and <c>channels:&lt;id&gt;:tools</c>
-/// (tool names; <c>*</c> for all). Defaults: senders are allowed only on local channels (the console),
+/// (tool names; <c>*</c> for all). Defaults: senders are allowed only on local channels (a bundled plugin's channel that says so: the console),
 /// and no tool is allowed anywhere until the operator lists it. Read per message, so config reloads apply.
 /// </summary>
 internal sealed record ChannelPolicy(IReadOnlySet<string>? AllowFrom, IReadOnlySet<string> Tools, bool IsLocal)

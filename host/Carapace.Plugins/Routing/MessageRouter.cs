@@ -41,12 +41,12 @@ internal sealed class MessageRouter(
     public async Task<RouteOutcome> RouteAsync(string channelId, InboundMessage message, CancellationToken cancellationToken)
     {
         message = message with { ChannelId = channelId };
-        var isLocal = channels.GetCapabilities(channelId)?.IsLocal ?? false;
+        var isLocal = channels.IsTrustedLocal(channelId);
         var policy = ChannelPolicy.From(configuration, channelId, isLocal);
 
         if (!policy.AllowsSender(message.SenderId))
         {
-            Deny(channelId, message, "sender not in allowFrom");
+            Deny(channelId, message, PluginLifecycleEventKind.PolicyDenied, $"sender not in channels.{channelId}.allowFrom", toolName: null);
             return await Reply(RouteKind.SenderDenied, "Sorry, you are not allowed to use this channel.", message, null, cancellationToken);
         }
 
@@ -66,7 +66,7 @@ internal sealed class MessageRouter(
 
         if (!policy.AllowsTool(toolName))
         {
-            Deny(channelId, message, $"tool '{toolName}' not in channels:{channelId}:tools");
+            Deny(channelId, message, PluginLifecycleEventKind.ToolDenied, $"tool '{toolName}' not in channels.{channelId}.tools", toolName);
             return await Reply(RouteKind.ToolDenied, $"Tool '{toolName}' is not enabled for this channel.", message, null, cancellationToken);
         }
 
@@ -100,13 +100,25 @@ internal sealed class MessageRouter(
         return new RouteOutcome(kind, text, result, send);
     }
 
-    private void Deny(string channelId, InboundMessage message, string reason)
+    /// <summary>
+    /// Logs and reports a refusal under the plugin that provides the channel (a channel id need not be
+    /// its plugin's id), with the channel, the sender, the policy key and, for a tool, its name.
+    /// </summary>
+    private void Deny(string channelId, InboundMessage message, PluginLifecycleEventKind kind, string reason, string? toolName)
     {
         logger.LogWarning("channel {ChannelId}: denied message from {SenderId}: {Reason}", channelId, message.SenderId, reason);
-        observer.OnEvent(new PluginLifecycleEvent(channelId, PluginLifecycleEventKind.PolicyDenied, reason)
+        var data = new Dictionary<string, string>
         {
-            Data = new Dictionary<string, string> { ["channel"] = channelId, ["sender"] = message.SenderId },
-        });
+            ["channel"] = channelId,
+            ["sender"] = message.SenderId,
+            ["policy"] = toolName is null ? $"channels.{channelId}.allowFrom" : $"channels.{channelId}.tools",
+        };
+        if (toolName is not null)
+        {
+            data["tool_name"] = toolName;
+        }
+
+        observer.OnEvent(new PluginLifecycleEvent(channels.OwnerOf(channelId) ?? channelId, kind, reason) { Data = data });
     }
 
     private string Help(ChannelPolicy policy)

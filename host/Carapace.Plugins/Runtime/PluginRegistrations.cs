@@ -13,6 +13,23 @@ internal sealed class PluginRegistrations(ToolRegistry tools, ChannelRegistry ch
 {
     private readonly object _sync = new();
 
+    // Channel id -> the bundled plugin it belongs to. Kept even while that plugin is disabled (the console
+    // is, by default): the operator's channels.<id> policy was written for the first-party channel, so no
+    // other plugin may take the id over.
+    private readonly Dictionary<string, string> _bundledChannels = new(StringComparer.Ordinal);
+
+    /// <summary>Reserves <paramref name="channelIds"/> for the bundled plugin <paramref name="pluginId"/>.</summary>
+    public void ReserveBundledChannels(string pluginId, IEnumerable<string> channelIds)
+    {
+        lock (_sync)
+        {
+            foreach (var id in channelIds)
+            {
+                _bundledChannels.TryAdd(id, pluginId);
+            }
+        }
+    }
+
     /// <summary>
     /// Makes exactly <paramref name="toolNames"/> and <paramref name="channelIds"/> point at
     /// <paramref name="slot"/>, or changes nothing and says which name another plugin already provides.
@@ -22,7 +39,7 @@ internal sealed class PluginRegistrations(ToolRegistry tools, ChannelRegistry ch
     {
         lock (_sync)
         {
-            var conflict = tools.FindConflict(slot, toolNames) ?? channels.FindConflict(slot, channelIds);
+            var conflict = BundledChannelConflict(slot, channelIds) ?? tools.FindConflict(slot, toolNames) ?? channels.FindConflict(slot, channelIds);
             if (conflict is not null)
             {
                 return conflict;
@@ -30,8 +47,34 @@ internal sealed class PluginRegistrations(ToolRegistry tools, ChannelRegistry ch
 
             tools.Register(slot, toolNames);
             channels.Register(slot, channelIds);
+            if (slot.Source == PluginSource.Bundled)
+            {
+                foreach (var id in channelIds)
+                {
+                    _bundledChannels.TryAdd(id, slot.Id);
+                }
+            }
+
             return null;
         }
+    }
+
+    private string? BundledChannelConflict(PluginSlot slot, IReadOnlyCollection<string> channelIds)
+    {
+        if (slot.Source == PluginSource.Bundled)
+        {
+            return null;
+        }
+
+        foreach (var id in channelIds)
+        {
+            if (_bundledChannels.TryGetValue(id, out var owner))
+            {
+                return $"channel '{id}' belongs to the bundled plugin '{owner}'; plugin '{slot.Id}' (source: {PluginRuntime.SourceName(slot.Source)}) cannot provide it (the channel policy channels.{id} was written for the first-party channel)";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Removes every name and id of <paramref name="slot"/>.</summary>

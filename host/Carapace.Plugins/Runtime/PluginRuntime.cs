@@ -37,6 +37,10 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
     private readonly ManagedPluginStore _managed;
     private PluginWatcher? _watcher;
 
+    // Problems of the runtime itself rather than of one plugin (a load path that cannot be read, the watch
+    // that could not be set up): logged, and listed by GET /control/plugins.
+    private readonly ConcurrentQueue<string> _warnings = new();
+
     // Channel loops start only once every plugin of the initial scan is loaded, so that the first
     // messages already see every tool.
     private volatile bool _channelsStarted;
@@ -70,11 +74,14 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
 
     public PluginRuntimeOptions Options => _options;
 
+    /// <summary>Warnings about discovery and watching, not about a single plugin (those are in its <see cref="PluginInfo"/>).</summary>
+    public IReadOnlyList<string> Warnings => _warnings.ToArray();
+
     /// <summary>Discovers every plugin and activates the enabled ones, one after the other.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         // Discover everything first: a load-path copy of a bundled plugin replaces it before either loads.
-        foreach (var found in PluginDiscovery.Discover(_options, _logger))
+        foreach (var found in PluginDiscovery.Discover(_options, _logger, _warnings.Enqueue))
         {
             AddSlot(found);
         }
@@ -115,7 +122,22 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
             // Managed copies never change in place (an update swaps directories), so only development folders are watched.
             foreach (var slot in _slots.Values.Where(s => s.Source != PluginSource.Managed))
             {
-                _watcher.Watch(slot.Id, slot.Directory);
+                try
+                {
+                    _watcher.Watch(slot.Id, slot.Directory);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
+                {
+                    // Typically the inotify limit (fs.inotify.max_user_instances/max_user_watches): automatic
+                    // reload is a convenience, so the gateway runs on without it; an explicit reload still works.
+                    var warning = $"plugins:watch is disabled: cannot watch {slot.Directory} for plugin {slot.Id} ({ex.Message}); " +
+                                  "reload plugins with `cara plugins reload ID`, or raise fs.inotify.max_user_instances / max_user_watches";
+                    _logger.LogWarning("{Warning}", warning);
+                    _warnings.Enqueue(warning);
+                    _watcher.Dispose();
+                    _watcher = null;
+                    break;
+                }
             }
         }
     }
@@ -154,6 +176,9 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
         _tools.InvokeAsync(name, arguments, options, cancellationToken);
 
     public IReadOnlyList<ChannelInfo> ListChannels() => _channels.List();
+
+    /// <summary>The plugin that provides <paramref name="channelId"/>; null when no plugin does.</summary>
+    public string? ChannelOwner(string channelId) => _channels.OwnerOf(channelId);
 
     public Task<ChannelSendResult> SendAsync(string channelId, Carapace.Abstractions.Channels.OutboundMessage message, CancellationToken cancellationToken = default) =>
         _channels.SendAsync(channelId, message, cancellationToken);
@@ -314,6 +339,13 @@ internal sealed partial class PluginRuntime : IAsyncDisposable
         var parsed = ManifestParser.ParseDirectory(found.Directory);
         var id = parsed.Manifest?.Id ?? parsed.Id ?? FolderId(found.Directory);
         var slot = new PluginSlot(id, found.Directory, found.Source) { Manifest = parsed.Manifest };
+        if (found.Source == PluginSource.Bundled && parsed.Manifest is { } bundled && bundled.Kind.HasFlag(PluginKind.Channel))
+        {
+            // Its channel ids are known only once it activates, and a disabled one never does: the
+            // first-party channels are named after their plugin (console, webhook), so the id is reserved now.
+            _registrations.ReserveBundledChannels(id, [id]);
+        }
+
         if (_slots.TryGetValue(id, out var existing))
         {
             if (existing.Source == PluginSource.Bundled && found.Source == PluginSource.Path && existing.Current is null)

@@ -11,6 +11,8 @@ internal sealed class PluginWatcher(TimeSpan debounce, TimeProvider time, Action
 {
     private readonly ConcurrentDictionary<string, (FileSystemWatcher Watcher, ITimer Timer)> _watchers = new(StringComparer.Ordinal);
 
+    /// <summary>Starts watching <paramref name="directory"/> for plugin <paramref name="id"/>.</summary>
+    /// <exception cref="IOException">The watch could not be set up (e.g. the inotify instance or watch limit is reached).</exception>
     public void Watch(string id, string directory)
     {
         if (!Directory.Exists(directory) || _watchers.ContainsKey(id))
@@ -35,7 +37,17 @@ internal sealed class PluginWatcher(TimeSpan debounce, TimeProvider time, Action
         watcher.Deleted += changed;
         watcher.Renamed += (_, _) => timer.Change(debounce, Timeout.InfiniteTimeSpan);
         watcher.Error += (_, e) => logger.LogWarning("watching plugin {PluginId} failed: {Error}", id, e.GetException().Message);
-        watcher.EnableRaisingEvents = true;
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch
+        {
+            watcher.Dispose();
+            timer.Dispose();
+            throw;
+        }
+
         _watchers[id] = (watcher, timer);
     }
 

@@ -16,7 +16,11 @@ internal enum PluginLifecycleEventKind
     ChannelError,
     ToolFailed,
     ToolTimeout,
+    /// <summary>A channel's sender was refused by <c>channels.&lt;id&gt;.allowFrom</c>; data: channel, sender, policy.</summary>
     PolicyDenied,
+
+    /// <summary>A channel message asked for a tool <c>channels.&lt;id&gt;.tools</c> does not list; data: channel, sender, policy, tool_name.</summary>
+    ToolDenied,
 
     /// <summary>A managed plugin was installed (or linked); data: version, sha256, publisher, signature, overrides, source.</summary>
     Installed,
@@ -43,7 +47,7 @@ internal enum PluginLifecycleEventKind
 /// <summary>
 /// A lifecycle event. Only strings and numbers: an observer may keep it forever without pinning a plugin.
 /// </summary>
-/// <param name="PluginId">The plugin (or channel id for policy events).</param>
+/// <param name="PluginId">The plugin (for policy events, the plugin that provides the channel).</param>
 /// <param name="Kind">What happened.</param>
 /// <param name="Message">Human-readable detail (a reason, an error message); never a secret.</param>
 /// <param name="Milliseconds">Load or unload time where it applies.</param>

@@ -52,10 +52,16 @@ public sealed class PluginCommandsProcessTests
 
         var escape = await gateway.CaraAsync(Token, "tools", "invoke", "files_read", "--args", "{\"path\":\"../../etc/passwd\"}");
         Assert.Equal(1, escape.ExitCode);
-        Assert.Contains("tool_failed", escape.Stderr, StringComparison.Ordinal);
+        Assert.Contains("invalid_request", escape.Stderr, StringComparison.Ordinal);
 
         var badArgs = await gateway.CaraAsync(Token, "tools", "invoke", "files_read", "--args", "[]");
         Assert.Equal(1, badArgs.ExitCode);
+
+        // The schema errors are printed, each with its JSON pointer, not just "invalid arguments".
+        var wrongType = await gateway.CaraAsync(Token, "tools", "invoke", "files_read", "--args", "{\"path\":1}");
+        Assert.Equal(1, wrongType.ExitCode);
+        Assert.Contains("invalid_arguments", wrongType.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^  /path: \S", wrongType.Stderr);
 
         var disable = await gateway.CaraAsync(Token, "plugins", "disable", "files");
         Assert.True(disable.ExitCode == 0, disable.ToString());
@@ -74,7 +80,7 @@ public sealed class PluginCommandsProcessTests
     }
 
     [Fact]
-    public async Task Strict_status_fails_naming_every_plugin_that_is_not_active_and_why()
+    public async Task Strict_status_fails_naming_every_plugin_that_is_not_active_and_why_and_on_any_activation_error()
     {
         using var dir = new TempDirectory();
         // A webhook secret shorter than its configSchema allows fails that plugin; console is off by default.
@@ -90,12 +96,21 @@ public sealed class PluginCommandsProcessTests
         // The table is still printed on stdout.
         Assert.Matches(@"files\s+active", strict.Stdout);
 
+        Assert.Contains("cara: --strict: activationErrorCount is 1 (webhook)", strict.Stderr, StringComparison.Ordinal);
+
+        // As upstream: with an ID the failed webhook still fails the check (activationErrorCount > 0), though files is active.
         var onlyFiles = await gateway.CaraAsync(Token, "plugins", "status", "files", "--strict");
-        Assert.Equal(0, onlyFiles.ExitCode);
+        Assert.True(onlyFiles.ExitCode == 1, onlyFiles.ToString());
+        Assert.Contains("cara: --strict: activationErrorCount is 1 (webhook)", onlyFiles.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("plugin files is", onlyFiles.Stderr, StringComparison.Ordinal);
+        // A disabled plugin is not an activation error: once webhook is disabled too, only the listed plugin's state counts.
+        Assert.Equal(0, (await gateway.CaraAsync(Token, "plugins", "disable", "webhook")).ExitCode);
+        Assert.Equal(0, (await gateway.CaraAsync(Token, "plugins", "status", "files", "--strict")).ExitCode);
         Assert.Equal(0, (await gateway.CaraAsync(Token, "plugins", "disable", "files")).ExitCode);
         var operatorDisabled = await gateway.CaraAsync(Token, "plugins", "status", "files", "--strict");
         Assert.Equal(1, operatorDisabled.ExitCode);
         Assert.Contains("cara: --strict: plugin files is disabled (disabled by the operator)", operatorDisabled.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("activationErrorCount", operatorDisabled.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

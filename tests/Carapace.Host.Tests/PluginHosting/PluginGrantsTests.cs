@@ -6,7 +6,7 @@ namespace Carapace.Host.Tests.PluginHosting;
 
 public sealed class PluginGrantsTests
 {
-    private static readonly PluginCapabilities Requested = new(["https://*.example.com", "https://api.example.org/v1"], Credentials: true, ["default"], []);
+    private static readonly PluginCapabilities Requested = new(["https://*.example.com", "https://api.example.org/v1"], Credentials: true, ["default"], [], ["ops", "alerts"]);
 
     private static PluginGrants Resolve(string yaml) =>
         PluginGrants.Resolve("demo", Requested, CarapaceConfigLoader.LoadFromText(yaml, "t", null, _ => null).Configuration);
@@ -29,6 +29,23 @@ public sealed class PluginGrantsTests
         Assert.Equal(["https://api.example.com/v1"], grants.Http);
         Assert.Empty(grants.SubprocessProfiles);
         Assert.False(grants.Credentials);
+    }
+
+    [Fact]
+    public void Channels_are_granted_as_requested_narrowed_by_the_operator_and_never_widened()
+    {
+        Assert.Equal(["ops", "alerts"], Resolve("plugins: {}\n").Channels);
+        Assert.Equal(["alerts"], Resolve("plugins:\n  demo:\n    grants:\n      channels: [alerts]\n").Channels);
+        Assert.Empty(Resolve("plugins:\n  demo:\n    grants:\n      channels: []\n").Channels!);
+        var wider = Assert.Throws<InvalidOperationException>(() => Resolve("plugins:\n  demo:\n    grants:\n      channels: [console]\n"));
+        Assert.Equal("plugins.demo.grants.channels: 'console' is outside what the plugin's manifest requests (ops, alerts)", wider.Message);
+
+        // "*" is a ceiling the operator may grant, never a grant by default.
+        var any = Requested with { Channels = ["*"] };
+        var config = CarapaceConfigLoader.LoadFromText("plugins: {}\n", "t", null, _ => null).Configuration;
+        Assert.Empty(PluginGrants.Resolve("demo", any, config).Channels!);
+        var granted = CarapaceConfigLoader.LoadFromText("plugins:\n  demo:\n    grants:\n      channels: [console]\n", "t", null, _ => null).Configuration;
+        Assert.Equal(["console"], PluginGrants.Resolve("demo", any, granted).Channels);
     }
 
     [Fact]

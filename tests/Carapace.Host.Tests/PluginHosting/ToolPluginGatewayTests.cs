@@ -94,6 +94,57 @@ public sealed class ToolPluginGatewayTests
     }
 
     [Fact]
+    public async Task Files_refusals_are_400_and_do_not_fault_the_plugin()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "carapace-files-" + Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(root);
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "note.txt"), "still here");
+            await using var gateway = await StartAsync($"plugins:\n  runtime:\n    faultAfter: 3\n  files:\n    roots: [\"{root}\"]\n");
+            using var client = gateway.Client(Token);
+
+            foreach (var path in new[] { "../etc/passwd", "a/../../etc/shadow", "missing.txt" })
+            {
+                var problem = await ProblemAssert.IsProblemAsync(
+                    await client.PostAsJsonAsync("/control/tools/files_read/invoke", new { path }), HttpStatusCode.BadRequest, "invalid_request");
+                Assert.StartsWith("plugin 'files': tool 'files_read' declined the call: ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+
+            var plugin = JsonDocument.Parse(await client.GetStringAsync("/control/plugins/files")).RootElement;
+            Assert.Equal(("active", 0), (plugin.GetProperty("state").GetString(), plugin.GetProperty("errorCount").GetInt32()));
+            var read = await client.PostAsJsonAsync("/control/tools/files_read/invoke", new { path = "note.txt" });
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Http_fetch_invalid_url_is_400_and_does_not_fault_the_plugin()
+    {
+        await using var gateway = await StartAsync(
+            "plugins:\n  runtime:\n    faultAfter: 3\n  http-fetch:\n    grants:\n      http: [\"https://api.example.com\"]\n");
+        using var client = gateway.Client(Token);
+
+        foreach (var url in new[] { "not a url", "ftp://api.example.com/x", "https://user:pw@api.example.com/" })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(
+                await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url }), HttpStatusCode.BadRequest, "invalid_request");
+            Assert.Contains("invalid_url", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        var plugin = JsonDocument.Parse(await client.GetStringAsync("/control/plugins/http-fetch")).RootElement;
+        Assert.Equal(("active", 0), (plugin.GetProperty("state").GetString(), plugin.GetProperty("errorCount").GetInt32()));
+        // And the operator's refusal (a URL outside the grants) is 403, not a plugin fault either.
+        await ProblemAssert.IsProblemAsync(
+            await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "https://example.net/" }), HttpStatusCode.Forbidden, "capability_denied");
+        Assert.Equal("active", JsonDocument.Parse(await client.GetStringAsync("/control/plugins/http-fetch")).RootElement.GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Shell_refused_by_the_sandbox_is_503_sandbox_unavailable_with_the_reason_and_audited()
     {
         // The launcher is missing: every sandboxed run is refused (fail closed), never run unconfined.
@@ -128,7 +179,7 @@ public sealed class ToolPluginGatewayTests
 
         var outside = await ProblemAssert.IsProblemAsync(
             await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "https://example.net/private?token=SECRET" }),
-            HttpStatusCode.BadGateway, "tool_failed");
+            HttpStatusCode.Forbidden, "capability_denied");
         Assert.Contains("capability_denied", outside.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("SECRET", outside.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
@@ -154,7 +205,7 @@ public sealed class ToolPluginGatewayTests
         {
             var denied = await ProblemAssert.IsProblemAsync(
                 await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "https://example.com/?token=SECRET" }),
-                HttpStatusCode.BadGateway, "tool_failed");
+                HttpStatusCode.Forbidden, "capability_denied");
             Assert.Contains("capability_denied", denied.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
@@ -182,7 +233,7 @@ public sealed class ToolPluginGatewayTests
         // Same server, a path outside the grant: refused before connecting.
         var outside = await ProblemAssert.IsProblemAsync(
             await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "http://127.0.0.1/admin" }),
-            HttpStatusCode.BadGateway, "tool_failed");
+            HttpStatusCode.Forbidden, "capability_denied");
         Assert.Contains("capability_denied", outside.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, server.AcceptedConnections);
 
@@ -191,7 +242,7 @@ public sealed class ToolPluginGatewayTests
         using var strictClient = strict.Client(Token);
         var blocked = await ProblemAssert.IsProblemAsync(
             await strictClient.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "http://127.0.0.1/api/x" }),
-            HttpStatusCode.BadGateway, "tool_failed");
+            HttpStatusCode.Forbidden, "capability_denied");
         Assert.Contains("ssrf_blocked", blocked.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, server.AcceptedConnections);
     }
@@ -209,7 +260,7 @@ public sealed class ToolPluginGatewayTests
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", args)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", args)).StatusCode);
         var third = await ProblemAssert.IsProblemAsync(
-            await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", args), HttpStatusCode.BadGateway, "tool_failed");
+            await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", args), HttpStatusCode.Forbidden, "capability_denied");
 
         Assert.Contains("rate limit exceeded", third.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(2, server.AcceptedConnections);
@@ -226,7 +277,7 @@ public sealed class ToolPluginGatewayTests
 
         var refused = await ProblemAssert.IsProblemAsync(
             await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "http://alice:hunter2@127.0.0.1/?token=SECRET" }),
-            HttpStatusCode.BadGateway, "tool_failed");
+            HttpStatusCode.BadRequest, "invalid_request");
 
         Assert.Contains("invalid_url", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var events = await AuditFile.WaitForAsync(gateway.AuditPath,

@@ -52,6 +52,24 @@ public sealed class PluginInstallerTests
     }
 
     [Fact]
+    public async Task A_package_claiming_a_host_owned_id_is_refused_at_install()
+    {
+        await using var managed = await ManagedHarness.StartAsync();
+        // plugins:signature is the signature policy: a plugin with that id would read (and be configured by) it.
+        var package = managed.Package(edit: source =>
+        {
+            var manifest = Path.Combine(source, "plugin.yaml");
+            File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("id: good-tool", "id: signature", StringComparison.Ordinal));
+        });
+
+        var refused = await Assert.ThrowsAsync<InstallException>(() => managed.InstallAsync(package));
+
+        Assert.Contains("id 'signature' is reserved by the host", refused.Message, StringComparison.Ordinal);
+        Assert.Null(managed.Runtime.Get("signature"));
+        AssertNothingInstalled(managed);
+    }
+
+    [Fact]
     public async Task A_file_changed_after_signing_is_refused_at_install()
     {
         await using var managed = await ManagedHarness.StartAsync();

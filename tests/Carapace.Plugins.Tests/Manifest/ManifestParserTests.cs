@@ -102,12 +102,32 @@ public sealed class ManifestParserTests
         Assert.Equal("sample", result.Manifest!.Id);
     }
 
-    [Fact]
-    public void Runtime_keys_cannot_be_used_as_ids()
+    [Theory]
+    [InlineData("enabled")]
+    [InlineData("watch")]
+    [InlineData("load")]
+    [InlineData("runtime")]
+    [InlineData("signature")]
+    [InlineData("entries")]
+    [InlineData("sandbox")]
+    public void Host_owned_plugins_sections_cannot_be_used_as_ids(string id)
     {
-        var result = ManifestParser.Parse(Valid.Replace("id: sample-plugin", "id: watch", StringComparison.Ordinal), Dir, checkFiles: false);
+        var result = ManifestParser.Parse(Valid.Replace("id: sample-plugin", $"id: {id}", StringComparison.Ordinal), Dir, checkFiles: false);
 
-        Assert.Contains("reserved", result.Error, StringComparison.Ordinal);
+        Assert.Null(result.Manifest);
+        Assert.Contains($"id '{id}' is reserved by the host (plugins:{id} is a host setting)", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reserved_ids_are_the_ones_the_docs_list()
+    {
+        var docs = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "plugin-development.md"));
+        var row = docs.Split('\n').Single(l => l.StartsWith("| `id` |", StringComparison.Ordinal));
+
+        foreach (var id in ManifestParser.ReservedIds)
+        {
+            Assert.Contains($"`{id}`", row, StringComparison.Ordinal);
+        }
     }
 
     [Theory]

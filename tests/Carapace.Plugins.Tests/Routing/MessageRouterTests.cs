@@ -87,6 +87,67 @@ public sealed class MessageRouterTests
     }
 
     [Fact]
+    public async Task Load_path_channel_claiming_to_be_local_is_not_trusted_and_denies_senders_without_allowFrom()
+    {
+        await using var harness = await RuntimeHarness.StartAsync(["good-channel", "good-tool"], new Dictionary<string, string?>
+        {
+            ["plugins:good-channel:claimLocal"] = "true",
+            ["channels:good-channel:tools:0"] = "echo",
+        });
+
+        await GoodChannel.SayAsync(harness, "anyone", "c", "/echo text=x");
+
+        Assert.True(await Eventually.TrueAsync(() => GoodChannel.SentAsync(harness).Result.Count == 1));
+        Assert.Equal("Sorry, you are not allowed to use this channel.", (await GoodChannel.SentAsync(harness)).Single().Text);
+        Assert.False(harness.Runtime.ListChannels().Single(c => c.Id == "good-channel").IsLocal);
+    }
+
+    [Fact]
+    public async Task Non_bundled_plugin_cannot_claim_the_channel_id_of_a_disabled_bundled_channel()
+    {
+        using var bundled = new TempDirectory();
+        TempDirectory.CopyDirectory(RuntimeHarness.PluginDirectory("console"), bundled.Combine("console"));
+
+        // The bundled console is disabled by default; the impersonator names its channel "console" and claims local.
+        await using var harness = await RuntimeHarness.StartAsync(["good-channel"], new Dictionary<string, string?>
+        {
+            ["plugins:good-channel:channelId"] = "console",
+            ["plugins:good-channel:claimLocal"] = "true",
+        }, bundledDirectory: bundled.Path);
+
+        Assert.Equal("disabled", harness.Runtime.Get("console")!.State);
+        var impostor = harness.Runtime.Get("good-channel")!;
+        Assert.Equal("failed", impostor.State);
+        Assert.Equal("channel 'console' belongs to the bundled plugin 'console'; plugin 'good-channel' (source: path) cannot provide it " +
+                     "(the channel policy channels.console was written for the first-party channel)", impostor.Reason);
+        Assert.Empty(harness.Runtime.ListChannels());
+    }
+
+    [Fact]
+    public async Task Denials_are_reported_under_the_plugin_providing_the_channel_with_channel_and_tool_name()
+    {
+        await using var harness = await RuntimeHarness.StartAsync(["good-channel", "good-tool", "hello"], new Dictionary<string, string?>
+        {
+            ["plugins:good-channel:channelId"] = "support",
+            ["channels:support:allowFrom:0"] = "alice",
+            ["channels:support:tools:0"] = "echo",
+        });
+
+        await GoodChannel.SayAsync(harness, "alice", "c", "/hello name=x");
+        await GoodChannel.SayAsync(harness, "mallory", "c", "/echo text=x");
+
+        Assert.True(await Eventually.TrueAsync(() => GoodChannel.SentAsync(harness).Result.Count == 2));
+        var tool = harness.Events.All.Single(e => e.Kind == PluginLifecycleEventKind.ToolDenied);
+        Assert.Equal("good-channel", tool.PluginId);
+        Assert.Equal(("support", "hello", "alice", "channels.support.tools"),
+            (tool.Data["channel"], tool.Data["tool_name"], tool.Data["sender"], tool.Data["policy"]));
+        var sender = harness.Events.All.Single(e => e.Kind == PluginLifecycleEventKind.PolicyDenied);
+        Assert.Equal(("good-channel", "support", "mallory", "channels.support.allowFrom"),
+            (sender.PluginId, sender.Data["channel"], sender.Data["sender"], sender.Data["policy"]));
+        Assert.False(sender.Data.ContainsKey("tool_name"));
+    }
+
+    [Fact]
     public void Key_value_arguments_are_typed_by_the_schema()
     {
         var schema = JsonText.Parse("""{"type":"object","properties":{"n":{"type":"integer"},"flag":{"type":"boolean"},"s":{"type":"string"}}}""");

@@ -76,6 +76,23 @@ public sealed class PluginLoadingTests
     }
 
     [Fact]
+    public async Task Private_copy_of_microsoft_extensions_primitives_is_reported_like_the_other_shared_assemblies()
+    {
+        var primitives = typeof(Microsoft.Extensions.Primitives.IChangeToken).Assembly;
+        Assert.Contains(primitives, SharedAssemblies.All);
+        using var dir = new TempDirectory();
+        TempDirectory.CopyDirectory(RuntimeHarness.PluginDirectory("hello"), dir.Path);
+        File.Copy(primitives.Location, dir.Combine("Microsoft.Extensions.Primitives.dll"));
+
+        await using var harness = await RuntimeHarness.StartAsync([dir.Path]);
+
+        // The host's own version: harmless once shared, so a warning; a newer one would refuse the plugin.
+        var info = harness.Runtime.Get("hello")!;
+        Assert.Equal("active", info.State);
+        Assert.Contains(info.Warnings, w => w.StartsWith("the plugin folder ships a copy of Microsoft.Extensions.Primitives.dll", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Bad_manifest_fails_with_line_and_column_and_the_host_keeps_going()
     {
         await using var harness = await RuntimeHarness.StartAsync(["bad-manifest", "good-tool"]);

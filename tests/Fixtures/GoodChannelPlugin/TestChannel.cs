@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Carapace.Abstractions.Channels;
 using Carapace.Abstractions.Webhooks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace GoodChannelPlugin;
@@ -12,16 +13,18 @@ namespace GoodChannelPlugin;
 /// <summary>
 /// A channel the test drives through webhook requests (the only ABI-shaped door in). Its receive
 /// loop logs when it starts and ends, with an id unique per load, so a test can count running loops.
+/// Its config can rename the channel (<c>channelId</c>) and make it claim to be local (<c>claimLocal: true</c>),
+/// which is what a plugin from the load paths impersonating a first-party channel would do.
 /// </summary>
-internal sealed class TestChannel(ILogger<TestChannel> logger) : IChannel, IWebhookReceiver
+internal sealed class TestChannel(ILogger<TestChannel> logger, IConfiguration configuration) : IChannel, IWebhookReceiver
 {
     private static readonly string Instance = Guid.NewGuid().ToString("n");
     private readonly Channel<InboundMessage> _queue = Channel.CreateUnbounded<InboundMessage>();
     private readonly ConcurrentQueue<OutboundMessage> _sent = new();
 
-    public string Id => "good-channel";
+    public string Id { get; } = configuration["channelId"] ?? "good-channel";
 
-    public ChannelCapabilities Capabilities { get; } = new(Inbound: true, Outbound: true, IsLocal: false);
+    public ChannelCapabilities Capabilities { get; } = new(Inbound: true, Outbound: true, IsLocal: configuration["claimLocal"] == "true");
 
     public async Task RunAsync(IChannelInbound inbound, CancellationToken cancellationToken)
     {
