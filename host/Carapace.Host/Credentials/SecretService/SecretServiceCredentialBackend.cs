@@ -166,20 +166,25 @@ internal sealed class SecretServiceCredentialBackend : ICredentialBackend, IAsyn
     /// <c>default</c> alias is unset (some keyrings never set it, or it was cleared) but a <c>login</c>
     /// collection exists, that is the keyring <c>default</c> means, so it is used rather than failing.
     /// </summary>
-    internal static async Task<string?> ResolveCollectionAsync(SecretServiceClient client, SecretServiceOptions options, ILogger? logger)
+    internal static Task<string?> ResolveCollectionAsync(SecretServiceClient client, SecretServiceOptions options, ILogger? logger) =>
+        ResolveCollectionAsync(options.Collection, client.ReadAliasAsync, client.CollectionExistsAsync, logger);
+
+    /// <summary>The resolution rule over the two D-Bus lookups it needs (tested with scripted answers too).</summary>
+    internal static async Task<string?> ResolveCollectionAsync(string collection, Func<string, Task<string?>> readAlias,
+        Func<string, Task<bool>> collectionExists, ILogger? logger)
     {
-        if (options.Collection.StartsWith('/'))
+        if (collection.StartsWith('/'))
         {
-            return options.Collection;
+            return collection;
         }
 
-        var path = await client.ReadAliasAsync(options.Collection);
-        if (path is not null || !string.Equals(options.Collection, DefaultAlias, StringComparison.Ordinal))
+        var path = await readAlias(collection);
+        if (path is not null || !string.Equals(collection, DefaultAlias, StringComparison.Ordinal))
         {
             return path;
         }
 
-        if (!await client.CollectionExistsAsync(LoginCollectionPath))
+        if (!await collectionExists(LoginCollectionPath))
         {
             return null;
         }
