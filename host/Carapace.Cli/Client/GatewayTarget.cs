@@ -55,28 +55,19 @@ internal sealed record GatewayTarget(string Host, int Port, string? Credential, 
             CheckPort(explicitPort);
         }
 
-        GatewaySettings? settings = null;
-        try
+        // A configuration that does not load, or whose gateway section is invalid, stops the command
+        // (exit 2, the errors listed as by `cara config validate`). Falling back to the defaults would
+        // send the credential to whatever listens on 127.0.0.1:18789 instead of the configured gateway.
+        var config = CarapaceConfigLoader.Load(ConfigLocator.Locate(configPath, getEnv), getEnv);
+        var reader = new SettingsReader(config);
+        var settings = GatewaySettingsReader.Read(reader);
+        if (reader.Errors.Count > 0)
         {
-            var config = CarapaceConfigLoader.Load(ConfigLocator.Locate(configPath, getEnv), getEnv);
-            var reader = new SettingsReader(config);
-            settings = GatewaySettingsReader.Read(reader);
-            if (reader.Errors.Count > 0)
-            {
-                settings = null;
-            }
-        }
-        catch (ConfigurationException ex) when (configPath is null)
-        {
-            Console.Error.WriteLine($"warning: ignoring the configuration ({ex.Errors[0]}); using defaults");
-        }
-        catch (ConfigurationException ex)
-        {
-            throw new CliException($"configuration error: {ex.Message}", CliExit.ConfigError);
+            throw new ConfigurationException(reader.Errors);
         }
 
         var credential = !string.IsNullOrWhiteSpace(token) ? token.Trim() : ResolveCredential(settings, configPath, getEnv);
-        var configTls = settings?.Security.Tls ?? TlsSettings.Off;
+        var configTls = settings.Security.Tls;
         var useTls = urlScheme switch
         {
             "https" => true,
@@ -106,20 +97,19 @@ internal sealed record GatewayTarget(string Host, int Port, string? Credential, 
         };
     }
 
-    private static int ResolvePort(int? flag, int? fromUrl, GatewaySettings? settings)
+    private static int ResolvePort(int? flag, int? fromUrl, GatewaySettings settings)
     {
         if ((flag ?? fromUrl) is { } explicitPort)
         {
             return CheckPort(explicitPort);
         }
 
-        return settings?.Port switch
+        return settings.Port switch
         {
-            null => GatewaySettings.DefaultPort,
             0 => throw new CliException(
                 "the configuration sets gateway.port: 0 (the gateway picks a free port at start); pass the port it logged with --port",
                 CliExit.UsageError),
-            var configured => configured.Value,
+            var configured => configured,
         };
     }
 

@@ -40,10 +40,10 @@ internal static class CredentialsApi
                     return ControlProblem.BadRequest(CredentialErrorCodes.InvalidKey, keyError);
                 }
 
-                var value = await ReadValueAsync(request, ct);
+                var (value, bodyError) = await ReadValueAsync(request, ct);
                 if (value is null)
                 {
-                    return ControlProblem.BadRequest("invalid_request", "body must be a JSON object with a string 'value'");
+                    return ControlProblem.BadRequest("invalid_request", bodyError);
                 }
 
                 await store.SetAsync(parsed, value, ct);
@@ -66,20 +66,34 @@ internal static class CredentialsApi
         return control;
     }
 
-    private static async Task<string?> ReadValueAsync(HttpRequest request, CancellationToken ct)
+    private const string BodyShape = "body must be a JSON object with a string 'value'";
+
+    private static async Task<(string? Value, string Error)> ReadValueAsync(HttpRequest request, CancellationToken ct)
     {
         try
         {
             using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-            return doc.RootElement.ValueKind == JsonValueKind.Object
-                   && doc.RootElement.TryGetProperty("value", out var value)
-                   && value.ValueKind == JsonValueKind.String
-                ? value.GetString()
-                : null;
+            if (doc.RootElement.ValueKind != JsonValueKind.Object
+                || !doc.RootElement.TryGetProperty("value", out var value)
+                || value.ValueKind != JsonValueKind.String)
+            {
+                return (null, BodyShape);
+            }
+
+            // JSON may escape a lone surrogate ("\ud800") that no UTF-16 string can be transcoded from;
+            // the parser accepts it and GetString throws, which must be the caller's 400, not our 500.
+            try
+            {
+                return (value.GetString(), BodyShape);
+            }
+            catch (InvalidOperationException)
+            {
+                return (null, "'value' is not valid Unicode text (it contains an unpaired surrogate escape)");
+            }
         }
         catch (JsonException)
         {
-            return null;
+            return (null, BodyShape);
         }
     }
 

@@ -54,6 +54,14 @@ internal sealed class CredentialBackendSelector : ICredentialBackendSource, IAsy
     private async Task<ICredentialBackend> SelectAsync(CancellationToken cancellationToken)
     {
         var requested = (_options.Backend ?? CredentialBackendNames.Auto).Trim().ToLowerInvariant();
+        // Start refuses this already (CredentialSettingsCheck); a caller that built options by hand must
+        // still get the store's own error rather than a native-library load failure.
+        if (CredentialSettingsCheck.UnavailableReason(requested) is { } unavailable)
+        {
+            throw new CredentialStoreUnavailableException($"credentials.backend: {unavailable}",
+                "set credentials.backend to auto (or a backend this OS has) in carapace.yaml");
+        }
+
         ICredentialBackend backend = requested switch
         {
             CredentialBackendNames.Auto => await SelectAutomaticallyAsync(cancellationToken),

@@ -29,6 +29,9 @@ internal sealed class SecretServiceOptions
     /// <summary>Collection alias (<c>default</c> is the login keyring) or a collection object path.</summary>
     public string Collection { get; set; } = "default";
 
-    /// <summary><c>dh</c> (default: dh-ietf1024-sha256-aes128-cbc-pkcs7, falling back to plain if the service refuses) or <c>plain</c>.</summary>
+    /// <summary>
+    /// <c>dh</c> (default: dh-ietf1024-sha256-aes128-cbc-pkcs7 only; a service that refuses it is an error, never a
+    /// quiet downgrade) or <c>plain</c> (secrets unencrypted on the session bus, only when chosen here).
+    /// </summary>
     public string Session { get; set; } = "dh";
 }

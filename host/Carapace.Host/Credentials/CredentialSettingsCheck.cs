@@ -22,12 +22,37 @@ internal static class CredentialSettingsCheck
         "credentials:tightenPermissions", "credentials:secretService:collection", "credentials:secretService:session",
     };
 
+    /// <summary>
+    /// Why a forced backend cannot work on this OS, or null. The macOS and Windows backends are compiled
+    /// everywhere, so without this check Linux accepted them and failed on first use with a native-library
+    /// load error; the operator should hear about it at start (and from <c>cara config validate</c>).
+    /// </summary>
+    public static string? UnavailableReason(string backend) => backend.Trim().ToLowerInvariant() switch
+    {
+        CredentialBackendNames.MacOsKeychain when !OperatingSystem.IsMacOS() =>
+            $"macos-keychain is only available on macOS (this is {RuntimeOs}); use auto, or secret-service, encrypted-file or env-only",
+        CredentialBackendNames.WindowsCredentialManager when !OperatingSystem.IsWindows() =>
+            $"windows-credential-manager is only available on Windows (this is {RuntimeOs}); use auto, or secret-service, encrypted-file or env-only",
+        // macOS may run a D-Bus session (Homebrew), so only Windows, which has no Unix-socket session bus, is refused.
+        CredentialBackendNames.SecretService when OperatingSystem.IsWindows() =>
+            $"secret-service (D-Bus) is not available on Windows; use auto or windows-credential-manager",
+        _ => null,
+    };
+
+    private static string RuntimeOs =>
+        OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsMacOS() ? "macOS" : OperatingSystem.IsWindows() ? "Windows"
+            : System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+
     public static void Check(SettingsReader reader)
     {
         var backend = reader.String("credentials:backend");
         if (backend is not null && !Backends.Contains(backend.Trim(), StringComparer.OrdinalIgnoreCase))
         {
             reader.Fail("credentials:backend", $"must be one of {string.Join(", ", Backends)} (got '{backend}')");
+        }
+        else if (backend is not null && UnavailableReason(backend) is { } reason)
+        {
+            reader.Fail("credentials:backend", reason);
         }
 
         reader.Int("credentials:timeoutSeconds", 10, 1, 300);

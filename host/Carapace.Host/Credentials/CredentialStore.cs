@@ -101,6 +101,16 @@ internal sealed class CredentialStore : ICredentialStore
             var backend = await _source.GetBackendAsync(timeout.Token).AsTask().WaitAsync(timeout.Token);
             return await action(backend, timeout.Token).WaitAsync(timeout.Token);
         }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            // A keychain whose native library is missing or broken is an unavailable store (503 over the
+            // API, a clear CLI message), never an unexpected error.
+            _logger.LogWarning("credential {Operation} of {Key}: the native library of the credential backend could not be loaded: {Error}",
+                operation, key.ToString(), ex.Message);
+            throw new CredentialStoreUnavailableException(
+                $"credential {operation} of '{key}' failed: the credential backend's native library could not be loaded ({ex.GetType().Name})",
+                "choose a credentials.backend this system provides (auto picks one), or install the missing keychain library", ex);
+        }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             _logger.LogWarning("credential {Operation} of {Key} timed out after {Timeout}", operation, key.ToString(), _timeout);

@@ -23,7 +23,11 @@ internal sealed class EnvOnlyCredentialBackend(CredentialEnvironment environment
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) =>
         throw Refused("delete", key);
 
+    // The hint names this key's variable: the escape rule (CredentialEnvironment.VariableFor) is not
+    // something an operator should have to work out by hand.
     private CredentialStoreUnavailableException Refused(string verb, string key) =>
         new($"cannot {verb} credential '{key}': the credential store is in env-only mode" +
-            (Reason is null ? "" : $" ({Reason})"));
+            (Reason is null ? "" : $" ({Reason})"),
+            CredentialStoreUnavailableException.DefaultHint.Replace("CARAPACE_CREDENTIAL_<KEY>",
+                $"{CredentialEnvironment.VariableFor(key)} for this key", StringComparison.Ordinal));
 }

@@ -1,3 +1,4 @@
+using Carapace.Host.Configuration;
 using Carapace.Cli.Client;
 using Carapace.Host.Auth;
 using Carapace.Host.Credentials;
@@ -148,6 +149,26 @@ public sealed class GatewayTargetTests : IDisposable
 
         Assert.Equal(expectedHost, target.Host);
         Assert.Equal(new Uri(expectedBase), target.BaseAddress);
+    }
+
+    [Fact]
+    public void An_invalid_gateway_section_stops_the_command_instead_of_falling_back_to_the_default_port()
+    {
+        File.WriteAllText(_config, "gateway:\n  port: 19000\n  auth:\n    mode: magic\n    token: config-token\n");
+
+        var error = Assert.Throws<ConfigurationException>(() => Resolve());
+
+        var problem = Assert.Single(error.Errors);
+        Assert.Equal("gateway.auth.mode", problem.Key);
+        Assert.Equal(4, problem.Line);
+    }
+
+    [Fact]
+    public void A_located_configuration_that_does_not_load_stops_the_command_too()
+    {
+        File.WriteAllText(_config, "gateway:\n  port: [19000\n");
+
+        Assert.Throws<ConfigurationException>(() => Resolve());
     }
 
     [Fact]

@@ -82,6 +82,9 @@ public sealed class ConfigCommandTests
     [InlineData("sandbox:\n  profiles:\n    default:\n      timeoutSeconds: 0\n", "sandbox.profiles.default.timeoutSeconds: 0 is not in (0, 86400] seconds")]
     [InlineData("plugins:\n  runtime:\n    toolTimeoutSeconds: -1\n", "plugins.runtime.toolTimeoutSeconds: must be a number of seconds")]
     [InlineData("credentials:\n  backend: plaintext-file\n", "credentials.backend: must be one of")]
+    // This suite runs on Linux: the macOS and Windows keychains are refused before first use, not at it.
+    [InlineData("credentials:\n  backend: macos-keychain\n", "credentials.backend: macos-keychain is only available on macOS")]
+    [InlineData("credentials:\n  backend: windows-credential-manager\n", "credentials.backend: windows-credential-manager is only available on Windows")]
     public async Task Validate_rejects_what_start_rejects_with_the_same_message(string yaml, string expected)
     {
         using var dir = new TempDirectory();
@@ -97,6 +100,24 @@ public sealed class ConfigCommandTests
         Assert.Contains(expected, validate.Stderr, StringComparison.Ordinal);
         Assert.Equal(ErrorLines(validate.Stderr), ErrorLines(start.Stderr));
         Assert.DoesNotContain("is valid", validate.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_with_an_invalid_gateway_section_exits_2_naming_the_key_and_sends_nothing()
+    {
+        using var dir = new TempDirectory();
+        var config = Path.Combine(dir.Path, "carapace.yaml");
+        await File.WriteAllTextAsync(config, "gateway:\n  port: 19000\n  bind: everywhere\n  auth:\n    token: config-token\n");
+        var env = CaraProcess.IsolatedEnvironment(dir);
+
+        var status = await CaraProcess.RunAsync(env, "status", "--config", config);
+
+        Assert.Equal(2, status.ExitCode);
+        Assert.Contains("configuration error:", status.Stderr, StringComparison.Ordinal);
+        Assert.Contains("gateway.bind", status.Stderr, StringComparison.Ordinal);
+        // Before, the section was dropped and cara went to the default port with no configured token.
+        Assert.DoesNotContain("Could not connect", status.Stderr + status.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("18789", status.Stderr + status.Stdout, StringComparison.Ordinal);
     }
 
     // The "configuration error:" block: one indented line per problem.

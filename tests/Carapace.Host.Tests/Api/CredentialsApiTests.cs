@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Carapace.Host.Credentials;
 using Carapace.Host.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Carapace.Host.Tests.Api;
 
@@ -115,5 +116,43 @@ public sealed class CredentialsApiTests
         Assert.Contains("env-only", put.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(gateway.StateDir, "credentials"))
                      && Directory.EnumerateFiles(Path.Combine(gateway.StateDir, "credentials"), "store*").Any());
+    }
+
+    [Theory]
+    [InlineData("{\"value\":\"\\ud800\"}")]
+    [InlineData("{\"value\":\"\\udc00\"}")]
+    [InlineData("{\"value\":\"ok\\ud800x\"}")]
+    public async Task Put_of_a_lone_surrogate_escape_is_400_invalid_request(string body)
+    {
+        await using var gateway = await StartAsync();
+        using var client = gateway.Client(Token);
+
+        var problem = await ProblemAssert.IsProblemAsync(
+            await client.PutAsync("/control/credentials/plugin:demo:key", new StringContent(body)),
+            HttpStatusCode.BadRequest, "invalid_request");
+
+        Assert.Contains("surrogate", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(JsonDocument.Parse(await client.GetStringAsync("/control/credentials")).RootElement.GetProperty("credentials").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Put_to_a_backend_whose_native_library_cannot_load_is_503_not_500()
+    {
+        // The real macOS backend on Linux: its P/Invoke fails to load Security.framework on first use.
+        ICredentialBackend foreign = OperatingSystem.IsMacOS()
+            ? new Carapace.Host.Credentials.Platform.WindowsCredentialManagerBackend()
+            : new Carapace.Host.Credentials.Platform.MacOsKeychainCredentialBackend();
+        await using var gateway = await GatewayFixture.StartAsync(
+            env: new Dictionary<string, string?> { ["CARAPACE_GATEWAY_TOKEN"] = Token },
+            configureServices: services => services.AddSingleton<ICredentialBackendSource>(new FixedCredentialBackendSource(foreign)));
+        using var client = gateway.Client(Token);
+
+        var problem = await ProblemAssert.IsProblemAsync(
+            await client.PutAsJsonAsync("/control/credentials/plugin:demo:key", new { value = "x" }),
+            HttpStatusCode.ServiceUnavailable, "credential_store_unavailable");
+        await ProblemAssert.IsProblemAsync(await client.DeleteAsync("/control/credentials/plugin:demo:key"),
+            HttpStatusCode.ServiceUnavailable, "credential_store_unavailable");
+
+        Assert.Contains("native library", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 }

@@ -152,6 +152,28 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void A_credentials_backend_this_OS_does_not_have_is_refused_by_validation()
+    {
+        var foreign = new[] { "macos-keychain", "windows-credential-manager" }
+            .Where(b => !(b == "macos-keychain" && OperatingSystem.IsMacOS()) && !(b == "windows-credential-manager" && OperatingSystem.IsWindows()))
+            .ToArray();
+        Assert.NotEmpty(foreign);
+
+        foreach (var backend in foreign)
+        {
+            var yaml = $"credentials:\n  backend: {backend}\n";
+            var error = Assert.Single(ConfigValidation.Validate(Load(yaml)));
+            Assert.Equal("credentials.backend", error.Key);
+            Assert.Equal(2, error.Line);
+            Assert.Contains("is only available on", error.Message, StringComparison.Ordinal);
+            Assert.Throws<ConfigurationException>(() => ConfigValidation.Read(Load(yaml)));
+        }
+
+        var native = OperatingSystem.IsMacOS() ? "macos-keychain" : OperatingSystem.IsWindows() ? "windows-credential-manager" : "secret-service";
+        Assert.Empty(ConfigValidation.Validate(Load($"credentials:\n  backend: {native}\n")));
+    }
+
+    [Fact]
     public void Invalid_values_name_the_key_and_line()
     {
         var config = Load("gateway:\n  bind: loopback\n  port: seventy\nlogging:\n  level: chatty\n");

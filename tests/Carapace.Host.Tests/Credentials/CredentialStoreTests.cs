@@ -86,4 +86,50 @@ public sealed class CredentialStoreTests : IDisposable
     {
         Assert.Equal(new CredentialStoreStatus("in-memory", true), await _store.GetStatusAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_backend_whose_native_library_cannot_load_is_credential_store_unavailable()
+    {
+        var store = StoreFactory.Create(_dir, new NativeLoadFailureBackend(), _audit);
+
+        foreach (var call in new Func<Task>[]
+                 {
+                     () => store.GetAsync(CredentialKey.Parse("gateway:token:default"), CancellationToken.None),
+                     () => store.SetAsync(CredentialKey.Parse("gateway:token:default"), "v", CancellationToken.None),
+                     () => store.DeleteAsync(CredentialKey.Parse("gateway:token:default"), CancellationToken.None),
+                 })
+        {
+            var error = await Assert.ThrowsAsync<CredentialStoreUnavailableException>(call);
+            Assert.Equal(CredentialErrorCodes.StoreUnavailable, error.Code);
+            Assert.Contains("native library", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_real_keychain_backend_of_another_OS_fails_as_store_unavailable_not_a_crash()
+    {
+        // The real P/Invoke: on Linux, Security.framework (or advapi32.dll) is not there to load.
+        ICredentialBackend foreign = OperatingSystem.IsMacOS()
+            ? new Carapace.Host.Credentials.Platform.WindowsCredentialManagerBackend()
+            : new Carapace.Host.Credentials.Platform.MacOsKeychainCredentialBackend();
+        var store = StoreFactory.Create(_dir, foreign, _audit);
+
+        var error = await Assert.ThrowsAsync<CredentialStoreUnavailableException>(() =>
+            store.GetAsync(CredentialKey.Parse("gateway:token:default"), CancellationToken.None));
+
+        Assert.Equal(CredentialErrorCodes.StoreUnavailable, error.Code);
+    }
+
+    private sealed class NativeLoadFailureBackend : ICredentialBackend
+    {
+        public string Name => "native";
+
+        public bool IsWritable => true;
+
+        public Task<string?> GetAsync(string key, CancellationToken cancellationToken) => throw new DllNotFoundException("libmissing.so");
+
+        public Task SetAsync(string key, string value, CancellationToken cancellationToken) => Task.Run(() => throw new EntryPointNotFoundException("Missing"));
+
+        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => Task.FromException<bool>(new BadImageFormatException("bad"));
+    }
 }

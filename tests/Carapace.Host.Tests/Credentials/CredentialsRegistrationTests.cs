@@ -130,4 +130,18 @@ public sealed class CredentialsRegistrationTests : IDisposable
 
         Assert.Equal("k", await plugin.GetAsync("apiKey", CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_forced_backend_this_OS_lacks_is_store_unavailable_and_names_the_setting()
+    {
+        var foreign = OperatingSystem.IsMacOS() ? CredentialBackendNames.WindowsCredentialManager : CredentialBackendNames.MacOsKeychain;
+        await using var provider = Build(_ => null, new Dictionary<string, string?> { ["credentials:backend"] = foreign });
+        var store = provider.GetRequiredService<ICredentialStore>();
+
+        var error = await Assert.ThrowsAsync<CredentialStoreUnavailableException>(() =>
+            store.GetAsync(TokenKey, CancellationToken.None));
+
+        Assert.Contains("credentials.backend", error.Message, StringComparison.Ordinal);
+        Assert.Contains(foreign, error.Message, StringComparison.Ordinal);
+    }
 }

@@ -17,7 +17,7 @@ public sealed class ControlApiFuzzTests
     private const string Token = "fuzz-token";
 
     private static readonly Gen<string> JsonShaped = Gen.OneOf(
-            "{", "}", "[", "]", ",", ":", "\"", "\"name\"", "\"count\"", "\"extra\"", "null", "true", "1", "-0", "1e400",
+            "{", "}", "[", "]", ",", ":", "\"", "\"name\"", "\"count\"", "\"extra\"", "\"value\"", "null", "true", "1", "-0", "1e400",
             "9999999999999999999999", "\"\\u0000\"", "\"\\ud800\"", "{\"$ref\":1}", "[[[[[[[[[[", "\"" + new string('x', 500) + "\"", " ", "\n")
         .Array[0, 80].Select(parts => string.Concat(parts));
 
@@ -25,7 +25,8 @@ public sealed class ControlApiFuzzTests
         (3, JsonShaped.Select(s => Encoding.UTF8.GetBytes(s))),
         (2, Gen.Byte.Array[0, 600]),
         (1, Gen.Int[1, 3000].Select(depth => Encoding.UTF8.GetBytes(new string('[', depth) + new string(']', depth)))),
-        (1, Gen.Const(Encoding.UTF8.GetBytes("{\"name\":\"a\",\"count\":1}"))));
+        (1, Gen.Const(Encoding.UTF8.GetBytes("{\"name\":\"a\",\"count\":1}"))),
+        (1, Gen.Const(Encoding.UTF8.GetBytes("{\"value\":\"\\ud800\"}"))));
 
     private static readonly Gen<string?> ContentTypes = Gen.OneOf<string?>(
         "application/json", "application/json; charset=utf-8", "application/json; charset=latin1", "text/plain",
@@ -33,7 +34,8 @@ public sealed class ControlApiFuzzTests
 
     private static readonly Gen<string> Methods = Gen.OneOf("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "FOO");
 
-    private static readonly string[] Fills = ["x", "..", ".", "%2e", "%00", "a%2fb", "{id}", "~", "e\u0301", new string('s', 200), "0", "-1"];
+    // "a:b:c" is a valid credential key, so PUT /control/credentials/{key} gets past the key check to the body.
+    private static readonly string[] Fills = ["x", "a:b:c", "..", ".", "%2e", "%00", "a%2fb", "{id}", "~", "e\u0301", new string('s', 200), "0", "-1"];
 
     private static readonly Gen<string> ArgumentValues = Gen.OneOf(
         "\"hi\"", "\"\"", "0", "1", "-1", "10001", "2.5", "1e400", "null", "true", "[]", "{}", "[\"a\"]", "{\"text\":1}",

@@ -32,15 +32,22 @@ internal sealed class SecretServiceClient : IAsyncDisposable
     public static string? SessionBusAddress(CredentialEnvironment environment) =>
         environment.Get("DBUS_SESSION_BUS_ADDRESS");
 
-    /// <summary>Connects and opens a session (<c>dh</c> preferred, falling back to <c>plain</c> if refused).</summary>
-    public static async Task<SecretServiceClient> ConnectAsync(string address, bool preferEncrypted, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects and, unless <paramref name="session"/> is <see cref="SecretServiceSessionMode.None"/>, opens a
+    /// session: <c>dh</c> only, or <c>plain</c> only when asked for (see <see cref="SecretServiceSessionNegotiation"/>).
+    /// </summary>
+    public static async Task<SecretServiceClient> ConnectAsync(string address, SecretServiceSessionMode session, CancellationToken cancellationToken)
     {
         var connection = new DBusConnection(address);
         var client = new SecretServiceClient(connection);
         try
         {
             await connection.ConnectAsync().AsTask().WaitAsync(cancellationToken);
-            await client.OpenSessionAsync(preferEncrypted).WaitAsync(cancellationToken);
+            if (session != SecretServiceSessionMode.None)
+            {
+                await client.OpenSessionAsync(session == SecretServiceSessionMode.Plain).WaitAsync(cancellationToken);
+            }
+
             return client;
         }
         catch
@@ -63,6 +70,25 @@ internal sealed class SecretServiceClient : IAsyncDisposable
             var path = message.GetBodyReader().ReadObjectPathAsString();
             return path == NoPrompt ? null : path;
         }, null);
+    }
+
+    /// <summary>Whether a collection object exists at <paramref name="objectPath"/> (its Label property answers).</summary>
+    public async Task<bool> CollectionExistsAsync(string objectPath)
+    {
+        var writer = _connection.GetMessageWriter();
+        writer.WriteMethodCallHeader(BusName, objectPath, PropertiesInterface, "Get", "ss");
+        writer.WriteString(CollectionInterface);
+        writer.WriteString("Label");
+        try
+        {
+            await _connection.CallMethodAsync(Finish(ref writer), static (message, _) => message.GetBodyReader().ReadVariantValue(), null);
+            return true;
+        }
+        catch (DBusErrorReplyException)
+        {
+            // NoSuchObject, UnknownObject, UnknownMethod…: services differ in how they say "not there".
+            return false;
+        }
     }
 
     public Task<bool> IsLockedAsync(string objectPath, bool isCollection)
@@ -178,57 +204,30 @@ internal sealed class SecretServiceClient : IAsyncDisposable
         }
     }
 
-    private async Task OpenSessionAsync(bool preferEncrypted)
+    private async Task OpenSessionAsync(bool plainRequested)
     {
-        if (preferEncrypted)
+        (_sessionPath, _crypto) = await SecretServiceSessionNegotiation.NegotiateAsync(plainRequested, async (algorithm, input) =>
         {
-            // A session whose shared secret has a leading zero byte is discarded (see TryCreateDh).
-            for (var attempt = 0; attempt < 4; attempt++)
+            var writer = _connection.GetMessageWriter();
+            writer.WriteMethodCallHeader(BusName, ServicePath, ServiceInterface, "OpenSession", "sv");
+            writer.WriteString(algorithm);
+            if (input is null)
             {
-                var (privateKey, publicKey) = SecretServiceSessionCrypto.CreateKeyPair();
-                string path;
-                byte[] servicePublic;
-                try
-                {
-                    var writer = _connection.GetMessageWriter();
-                    writer.WriteMethodCallHeader(BusName, ServicePath, ServiceInterface, "OpenSession", "sv");
-                    writer.WriteString(SecretServiceSessionCrypto.DhAlgorithm);
-                    writer.WriteVariant(VariantValue.Array(publicKey));
-                    (servicePublic, path) = await _connection.CallMethodAsync(Finish(ref writer), static (message, _) =>
-                    {
-                        var reader = message.GetBodyReader();
-                        var output = reader.ReadVariantValue();
-                        return (output.GetArray<byte>(), reader.ReadObjectPathAsString());
-                    }, null);
-                }
-                catch (DBusErrorReplyException ex) when (ex.ErrorName == "org.freedesktop.DBus.Error.NotSupported")
-                {
-                    break;
-                }
-
-                var crypto = SecretServiceSessionCrypto.TryCreateDh(privateKey, servicePublic);
-                if (crypto is not null)
-                {
-                    _sessionPath = path;
-                    _crypto = crypto;
-                    return;
-                }
-
-                await CloseSessionAsync(path);
+                writer.WriteVariantString("");
             }
-        }
+            else
+            {
+                writer.WriteVariant(VariantValue.Array(input));
+            }
 
-        var plainWriter = _connection.GetMessageWriter();
-        plainWriter.WriteMethodCallHeader(BusName, ServicePath, ServiceInterface, "OpenSession", "sv");
-        plainWriter.WriteString(SecretServiceSessionCrypto.PlainAlgorithm);
-        plainWriter.WriteVariantString("");
-        _sessionPath = await _connection.CallMethodAsync(Finish(ref plainWriter), static (message, _) =>
-        {
-            var reader = message.GetBodyReader();
-            reader.ReadVariantValue();
-            return reader.ReadObjectPathAsString();
-        }, null);
-        _crypto = SecretServiceSessionCrypto.Plain;
+            return await _connection.CallMethodAsync(Finish(ref writer), static (message, _) =>
+            {
+                var reader = message.GetBodyReader();
+                var output = reader.ReadVariantValue();
+                var bytes = output.Type == VariantValueType.Array ? output.GetArray<byte>() : [];
+                return (bytes, reader.ReadObjectPathAsString());
+            }, null);
+        }, CloseSessionAsync);
     }
 
     private async Task CloseSessionAsync(string path)
@@ -288,4 +287,17 @@ internal sealed class SecretServicePromptRequiredException : Exception
     public SecretServicePromptRequiredException(string message, Exception innerException) : base(message, innerException) => ObjectPath = "?";
 
     public string ObjectPath { get; } = "?";
+}
+
+/// <summary>Which session <see cref="SecretServiceClient.ConnectAsync"/> opens.</summary>
+internal enum SecretServiceSessionMode
+{
+    /// <summary>No session: enough for ReadAlias and the Locked property (the start-up probe), which carry no secret.</summary>
+    None,
+
+    /// <summary>dh-ietf1024-sha256-aes128-cbc-pkcs7, or an error.</summary>
+    Encrypted,
+
+    /// <summary>Secrets in the clear on the bus; only when <c>credentials.secretService.session: plain</c>.</summary>
+    Plain,
 }

@@ -17,6 +17,8 @@ internal sealed class SecretServiceCredentialBackend : ICredentialBackend, IAsyn
 {
     public const string ServiceAttribute = "carapace";
     public const string ContentType = "text/plain";
+    public const string DefaultAlias = "default";
+    public const string LoginCollectionPath = "/org/freedesktop/secrets/collection/login";
 
     private readonly CredentialEnvironment _environment;
     private readonly SecretServiceOptions _options;
@@ -119,8 +121,9 @@ internal sealed class SecretServiceCredentialBackend : ICredentialBackend, IAsyn
         cts.CancelAfter(timeout);
         try
         {
-            await using var client = await SecretServiceClient.ConnectAsync(address, preferEncrypted: false, cts.Token);
-            var collection = await ResolveCollectionAsync(client, options).WaitAsync(cts.Token);
+            // No session: the probe reads an alias and a property, never a secret.
+            await using var client = await SecretServiceClient.ConnectAsync(address, SecretServiceSessionMode.None, cts.Token);
+            var collection = await ResolveCollectionAsync(client, options, logger: null).WaitAsync(cts.Token);
             if (collection is null)
             {
                 return new SecretServiceProbeResult(false, false, $"the Secret Service has no '{options.Collection}' collection");
@@ -158,8 +161,37 @@ internal sealed class SecretServiceCredentialBackend : ICredentialBackend, IAsyn
         ["key"] = key,
     };
 
-    private static Task<string?> ResolveCollectionAsync(SecretServiceClient client, SecretServiceOptions options) =>
-        options.Collection.StartsWith('/') ? Task.FromResult<string?>(options.Collection) : client.ReadAliasAsync(options.Collection);
+    /// <summary>
+    /// The collection to use: an object path as given, else the one behind the alias. When the
+    /// <c>default</c> alias is unset (some keyrings never set it, or it was cleared) but a <c>login</c>
+    /// collection exists, that is the keyring <c>default</c> means, so it is used rather than failing.
+    /// </summary>
+    internal static Task<string?> ResolveCollectionAsync(SecretServiceClient client, SecretServiceOptions options, ILogger? logger) =>
+        ResolveCollectionAsync(options.Collection, client.ReadAliasAsync, client.CollectionExistsAsync, logger);
+
+    /// <summary>The resolution rule over the two D-Bus lookups it needs (tested with scripted answers too).</summary>
+    internal static async Task<string?> ResolveCollectionAsync(string collection, Func<string, Task<string?>> readAlias,
+        Func<string, Task<bool>> collectionExists, ILogger? logger)
+    {
+        if (collection.StartsWith('/'))
+        {
+            return collection;
+        }
+
+        var path = await readAlias(collection);
+        if (path is not null || !string.Equals(collection, DefaultAlias, StringComparison.Ordinal))
+        {
+            return path;
+        }
+
+        if (!await collectionExists(LoginCollectionPath))
+        {
+            return null;
+        }
+
+        logger?.LogInformation("the Secret Service 'default' alias is unset; using the login collection {Collection}", LoginCollectionPath);
+        return LoginCollectionPath;
+    }
 
     private async Task<T> RunAsync<T>(string operation, Func<SecretServiceClient, string, Task<T>> action, CancellationToken cancellationToken)
     {
@@ -220,13 +252,26 @@ internal sealed class SecretServiceCredentialBackend : ICredentialBackend, IAsyn
         var address = SecretServiceClient.SessionBusAddress(_environment)
             ?? throw new CredentialStoreUnavailableException("there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
                 "run Carapace inside a desktop or `dbus-run-session` session with a Secret Service, or choose another credentials.backend");
-        var preferEncrypted = !string.Equals(_options.Session, SecretServiceSessionCrypto.PlainAlgorithm, StringComparison.OrdinalIgnoreCase);
-        var client = await SecretServiceClient.ConnectAsync(address, preferEncrypted, cancellationToken);
+        var plain = string.Equals(_options.Session?.Trim(), SecretServiceSessionCrypto.PlainAlgorithm, StringComparison.OrdinalIgnoreCase);
+        var client = await SecretServiceClient.ConnectAsync(address,
+            plain ? SecretServiceSessionMode.Plain : SecretServiceSessionMode.Encrypted, cancellationToken);
+        if (plain)
+        {
+            _logger.LogWarning("Secret Service session opened with algorithm {Algorithm} (credentials.secretService.session: plain): secrets cross the session bus unencrypted",
+                client.SessionAlgorithm);
+        }
+        else
+        {
+            _logger.LogInformation("Secret Service session opened with algorithm {Algorithm}", client.SessionAlgorithm);
+        }
+
         try
         {
-            var collection = await ResolveCollectionAsync(client, _options).WaitAsync(cancellationToken)
+            var collection = await ResolveCollectionAsync(client, _options, _logger).WaitAsync(cancellationToken)
                 ?? throw new CredentialStoreUnavailableException(
-                    $"the Secret Service has no '{_options.Collection}' collection",
+                    _options.Collection == DefaultAlias
+                        ? $"the Secret Service has no '{DefaultAlias}' collection (the alias is unset and there is no login collection)"
+                        : $"the Secret Service has no '{_options.Collection}' collection",
                     "create a default (login) keyring once in a desktop session; Carapace cannot answer the creation prompt");
             _client = client;
             _collection = collection;
