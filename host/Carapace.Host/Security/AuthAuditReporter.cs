@@ -9,7 +9,8 @@ namespace Carapace.Host.Security;
 /// <see cref="Interval"/> it collects the counts whose lockout or window is over, and at shutdown all of them,
 /// so no refusal goes unrecorded even when the client never comes back. Each summary is also logged.
 /// </summary>
-internal sealed class AuthAuditReporter(AuthFailureThrottle throttle, IAuditLog audit, TimeProvider time, ILogger<AuthAuditReporter> logger)
+internal sealed class AuthAuditReporter(
+    AuthFailureThrottle throttle, ProxyAuthFailureThrottle proxies, IAuditLog audit, TimeProvider time, ILogger<AuthAuditReporter> logger)
     : IHostedService, IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
@@ -35,19 +36,27 @@ internal sealed class AuthAuditReporter(AuthFailureThrottle throttle, IAuditLog 
         {
             Write(summary);
         }
+
+        foreach (var summary in proxies.Inner.CollectSummaries(all))
+        {
+            Write(summary, viaProxy: true);
+        }
     }
 
-    public void Write(AuthAuditSummary summary)
+    /// <param name="summary">What to write.</param>
+    /// <param name="viaProxy">The count is of a trusted proxy (<see cref="ProxyAuthFailureThrottle"/>): remote_ip is the proxy.</param>
+    public void Write(AuthAuditSummary summary, bool viaProxy = false)
     {
         var client = summary.Client?.ToString();
         var seconds = (long)summary.Window.TotalSeconds;
         if (summary.What == AuthAuditSummary.Kind.RefusedWhileLockedOut)
         {
-            logger.LogWarning("Refused {Count} control requests from {RemoteIp} while it was locked out ({From:o} to {To:o})",
-                summary.Count, client ?? $"{summary.Clients} evicted clients", summary.From, summary.To);
+            logger.LogWarning("Refused {Count} control requests from {RemoteIp}{Scope} while it was locked out ({From:o} to {To:o})",
+                summary.Count, client ?? $"{summary.Clients} evicted clients", viaProxy ? " (forwarded through it)" : string.Empty, summary.From, summary.To);
             audit.Write(AuditEvents.AuthLockoutRefused, new Dictionary<string, object?>
             {
                 ["remote_ip"] = client,
+                ["scope"] = viaProxy ? "proxy" : null,
                 ["count"] = summary.Count,
                 ["lockout_started"] = summary.From,
                 ["lockout_until"] = summary.To,
