@@ -60,6 +60,24 @@ public sealed class AuthThrottleTests
     }
 
     [Fact]
+    public async Task A_wrong_token_on_a_path_of_escaped_emoji_is_still_audited_with_the_client_address()
+    {
+        // 512 emoji are under the 1024-char cut but 6 KiB once escaped: the line used to become a marker without remote_ip.
+        await using var gateway = await Start(new FakeTimeProvider());
+        using var wrong = gateway.Client("wrong");
+        var path = "/control/" + string.Concat(Enumerable.Repeat("%F0%9F%98%80", 512));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync(path)).StatusCode);
+
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthFailure) == 1, "the failure");
+        Assert.Equal(0, events.Count(AuditEvents.AuditEventTooLarge));
+        var data = events.Single(e => e.GetProperty("event").GetString() == AuditEvents.AuthFailure).GetProperty("data");
+        Assert.Equal("127.0.0.1", data.GetProperty("remote_ip").GetString());
+        Assert.StartsWith("/control/😀", data.GetProperty("path").GetString(), StringComparison.Ordinal);
+        Assert.All(File.ReadAllLines(gateway.AuditPath), l => Assert.True(System.Text.Encoding.UTF8.GetByteCount(l) < 4096));
+    }
+
+    [Fact]
     public async Task Requests_without_a_credential_are_audited_but_never_lock_anyone_out()
     {
         // A web page can make the browser send credential-less requests to 127.0.0.1; they must not lock out the user.
