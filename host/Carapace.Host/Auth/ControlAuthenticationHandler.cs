@@ -162,7 +162,7 @@ internal sealed class ControlAuthenticationHandler(
 
         if (proxyOutcome.PreviousLockoutRefusals is { } previousViaProxy)
         {
-            summaries.Write(previousViaProxy, viaProxy: true);
+            summaries.Write(previousViaProxy, ProxyAuthFailureThrottle.Scope);
         }
 
         if (proxyOutcome.LockoutStarted is { } proxyLockout)
@@ -173,7 +173,7 @@ internal sealed class ControlAuthenticationHandler(
             audit.Write(AuditEvents.AuthLockout, new Dictionary<string, object?>
             {
                 ["remote_ip"] = client.PeerText,
-                ["scope"] = "proxy",
+                ["scope"] = ProxyAuthFailureThrottle.Scope,
                 ["failures"] = proxyOutcome.FailuresInWindow,
                 ["window_seconds"] = (long)throttle.Settings.Window.TotalSeconds,
                 ["lockout_seconds"] = (long)proxyLockout.TotalSeconds,

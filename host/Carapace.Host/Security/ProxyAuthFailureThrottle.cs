@@ -14,5 +14,8 @@ internal sealed class ProxyAuthFailureThrottle(AuthThrottleSettings settings, Ti
 {
     public const int Factor = 10;
 
+    /// <summary>The audit <c>scope</c> of this count's lines.</summary>
+    public const string Scope = "proxy";
+
     public AuthFailureThrottle Inner { get; } = new(settings with { MaxFailures = settings.MaxFailures * Factor }, time);
 }
