@@ -23,6 +23,7 @@ internal static class AuditEvents
     public const string PluginVettingRefused = "plugin_vetting_refused";
     public const string PluginInstallRefused = "plugin_install_refused";
     public const string CapabilityDenied = "capability_denied";
+    public const string CapabilityDeniedSuppressed = "capability_denied_suppressed";
     public const string SandboxRefused = "sandbox_refused";
     public const string CredentialWritten = "credential_written";
     public const string CredentialDeleted = "credential_deleted";
