@@ -1,4 +1,5 @@
 using Carapace.Abstractions.Webhooks;
+using Carapace.Host.Security;
 using Carapace.Plugins.Channels;
 using Carapace.Plugins.Runtime;
 using Microsoft.AspNetCore.Builder;
@@ -10,7 +11,8 @@ namespace Carapace.Host.Api;
 
 /// <summary>
 /// <c>ANY /plugins/{pluginId}/{**path}</c>: inbound HTTP for channel plugins (e.g. the webhook channel).
-/// Not behind control auth: the plugin authenticates its callers (shared secret or HMAC). The host
+/// Not behind control auth: the plugin authenticates its callers (shared secret or HMAC); its 401s count
+/// toward a lockout and are audited (<see cref="WebhookAuthFailures"/>). The host
 /// caps the body, copies the request into an ABI DTO, and forwards only allowlisted response headers
 /// (as upstream), so a plugin cannot set cookies, redirects or caching on the gateway's origin.
 /// </summary>
@@ -23,8 +25,14 @@ internal static class PluginWebhookApi
 
     public static IEndpointRouteBuilder MapPluginWebhooks(this IEndpointRouteBuilder routes)
     {
-        routes.Map("/plugins/{pluginId}/{**path}", async (string pluginId, string? path, HttpContext context, PluginRuntime runtime) =>
+        routes.Map("/plugins/{pluginId}/{**path}", async (string pluginId, string? path, HttpContext context, PluginRuntime runtime,
+            WebhookAuthFailures authFailures) =>
         {
+            if (authFailures.RefuseIfLockedOut(context) is { } lockedOut)
+            {
+                return lockedOut;
+            }
+
             var body = await ReadCappedAsync(context.Request, context.RequestAborted);
             if (body is null)
             {
@@ -32,15 +40,22 @@ internal static class PluginWebhookApi
                     $"webhook bodies are limited to {MaxBodyBytes / 1024} KiB");
             }
 
+            var relativePath = "/" + (path ?? string.Empty);
             var request = new WebhookRequest(
                 context.Request.Method,
-                "/" + (path ?? string.Empty),
+                relativePath,
                 context.Request.QueryString.Value ?? string.Empty,
                 context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal),
                 body.Value,
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+                // Resolved through gateway.trustedProxies, as for limits and audit: the plugin sees the client, not the proxy.
+                ClientAddress.Of(context).Text);
 
             var result = await runtime.DispatchWebhookAsync(pluginId, request, context.RequestAborted);
+            if (result.Code == ChannelResultCodes.Ok && result.Response!.StatusCode == StatusCodes.Status401Unauthorized)
+            {
+                authFailures.Failed(context, pluginId, relativePath);
+            }
+
             return result.Code switch
             {
                 ChannelResultCodes.Ok => new WebhookResult(result.Response!),

@@ -23,6 +23,7 @@ internal static class AuditEvents
     public const string PluginVettingRefused = "plugin_vetting_refused";
     public const string PluginInstallRefused = "plugin_install_refused";
     public const string CapabilityDenied = "capability_denied";
+    public const string CapabilityDeniedSuppressed = "capability_denied_suppressed";
 
     /// <summary>A channel message asked for a tool the channel's policy does not allow (upstream <c>tool_denied{tool_name,...}</c>).</summary>
     public const string ToolDenied = "tool_denied";

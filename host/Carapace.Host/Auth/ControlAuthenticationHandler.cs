@@ -29,6 +29,7 @@ internal sealed class ControlAuthenticationHandler(
     UrlEncoder encoder,
     GatewayCredentials credentials,
     AuthFailureThrottle throttle,
+    ProxyAuthFailureThrottle proxyThrottle,
     GatewayMetrics metrics,
     IAuditLog audit,
     AuthAuditReporter summaries)
@@ -38,13 +39,22 @@ internal sealed class ControlAuthenticationHandler(
     public const string LockedOutCode = "auth_locked_out";
 
     private static readonly object LockedOutKey = new();
+    private static readonly object ProxyLockedOutKey = new();
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (throttle.LockedOutFor(ClientAddress.Of(Context).Key) is { } remaining)
+        var client = ClientAddress.Of(Context);
+        if (throttle.LockedOutFor(client.AuthKey) is { } remaining)
         {
             Context.Items[LockedOutKey] = remaining;
             return Task.FromResult(AuthenticateResult.Fail("client is locked out after repeated authentication failures"));
+        }
+
+        if (client.IsForwarded && proxyThrottle.Inner.LockedOutFor(client.PeerAuthKey) is { } proxyRemaining)
+        {
+            Context.Items[LockedOutKey] = proxyRemaining;
+            Context.Items[ProxyLockedOutKey] = true;
+            return Task.FromResult(AuthenticateResult.Fail("the trusted proxy is locked out after repeated authentication failures through it"));
         }
 
         if (credentials.Mode == GatewayAuthMode.None)
@@ -77,7 +87,15 @@ internal sealed class ControlAuthenticationHandler(
         if (Context.Items[LockedOutKey] is TimeSpan remaining)
         {
             metrics.LockedOutRejection();
-            throttle.RecordRefusedWhileLockedOut(client.Key);
+            if (Context.Items.ContainsKey(ProxyLockedOutKey))
+            {
+                proxyThrottle.Inner.RecordRefusedWhileLockedOut(client.PeerAuthKey);
+            }
+            else
+            {
+                throttle.RecordRefusedWhileLockedOut(client.AuthKey);
+            }
+
             await LockedOut(remaining).ExecuteAsync(Context);
             return;
         }
@@ -87,14 +105,19 @@ internal sealed class ControlAuthenticationHandler(
         // local user out: a browser sends credential-less requests to 127.0.0.1 on a page's behalf.
         var guessed = credentials.Mode != GatewayAuthMode.None && Request.Headers.Authorization.Count > 0;
         var outcome = default(FailureOutcome);
+        var proxyOutcome = default(FailureOutcome);
         var audited = true;
         if (guessed)
         {
-            outcome = throttle.RecordFailure(client.Key);
+            outcome = throttle.RecordFailure(client.AuthKey);
+            if (client.IsForwarded)
+            {
+                proxyOutcome = proxyThrottle.Inner.RecordFailure(client.PeerAuthKey);
+            }
         }
         else
         {
-            audited = throttle.RecordCredentialless(client.Key, out var endedWindow);
+            audited = throttle.RecordCredentialless(client.AuthKey, out var endedWindow);
             if (endedWindow is not null)
             {
                 summaries.Write(endedWindow);
@@ -134,6 +157,26 @@ internal sealed class ControlAuthenticationHandler(
                 ["failures"] = outcome.FailuresInWindow,
                 ["window_seconds"] = (long)throttle.Settings.Window.TotalSeconds,
                 ["lockout_seconds"] = (long)lockout.TotalSeconds,
+            });
+        }
+
+        if (proxyOutcome.PreviousLockoutRefusals is { } previousViaProxy)
+        {
+            summaries.Write(previousViaProxy, ProxyAuthFailureThrottle.Scope);
+        }
+
+        if (proxyOutcome.LockoutStarted is { } proxyLockout)
+        {
+            metrics.AuthLockout();
+            Logger.LogWarning("Locked out forwarded requests through trusted proxy {PeerIp} for {Seconds} s after {Failures} failed authentications through it within {Window} s",
+                client.PeerText, (long)proxyLockout.TotalSeconds, proxyOutcome.FailuresInWindow, (long)throttle.Settings.Window.TotalSeconds);
+            audit.Write(AuditEvents.AuthLockout, new Dictionary<string, object?>
+            {
+                ["remote_ip"] = client.PeerText,
+                ["scope"] = ProxyAuthFailureThrottle.Scope,
+                ["failures"] = proxyOutcome.FailuresInWindow,
+                ["window_seconds"] = (long)throttle.Settings.Window.TotalSeconds,
+                ["lockout_seconds"] = (long)proxyLockout.TotalSeconds,
             });
         }
 

@@ -133,8 +133,10 @@ internal sealed class PluginCredentials : IPluginCredentials
 }
 
 /// <summary>Creates the per-plugin view; the plugin runtime calls it with the plugin's grant.</summary>
-internal sealed class PluginCredentialsFactory(ICredentialStore store, PluginCredentialLimiter limiter, IAuditLog audit)
+internal sealed class PluginCredentialsFactory(ICredentialStore store, PluginCredentialLimiter limiter, IAuditLog audit, TimeProvider? time = null)
 {
     public IPluginCredentials Create(string pluginId, bool credentialsGranted) =>
-        new PluginCredentials(pluginId, credentialsGranted, store, limiter, audit);
+        // Denials per plugin, operation and reason: the first per minute in full, the rest counted (ThrottledDenialAudit).
+        new PluginCredentials(pluginId, credentialsGranted, store, limiter,
+            new ThrottledDenialAudit(audit, time ?? TimeProvider.System, static d => $"{d.GetValueOrDefault("operation")}:{ThrottledDenialAudit.Reason(d)}"));
 }

@@ -134,9 +134,9 @@ internal static class GatewayHost
 
         // Order matters. Metrics and headers wrap everything, so refusals are counted and carry the
         // headers; the client address is known before anything keys on it; header caps and rate limits
-        // run before routing; CSRF and body caps run after routing (they read endpoint metadata) but
-        // before authentication, as upstream: a foreign Origin gets 403 and an oversize body 413 without
-        // credentials ever being checked.
+        // run before routing; the Host check (DNS rebinding), CSRF and body caps run after routing (they
+        // read endpoint metadata) but before authentication, as upstream: a foreign Host gets 421, a
+        // foreign Origin 403 and an oversize body 413 without credentials ever being checked or counted.
         app.UseRequestMetrics(metrics);
         app.UseSecurityHeaders();
         app.UseProblemResponses();
@@ -149,6 +149,7 @@ internal static class GatewayHost
         app.UseRequestHeaderLimits(security.Limits);
         app.UseGatewayRateLimiting(security.RateLimit);
         app.UseRouting();
+        app.UseHostHeaderCheck(HostHeaderCheck.AllowedHosts(gateway.BindAddress, security), log);
         app.UseCsrfProtection(security.CsrfAllowedOrigins, metrics, log);
         app.UseRequestBodyLimits();
         // Explicit, here: left out, WebApplication would insert authentication at the very start of

@@ -10,7 +10,8 @@ namespace Carapace.Host.Outbound;
 /// <see cref="SafeHttp"/>. Every denial, every SSRF refusal and every refused URL (<c>invalid_url</c>, on the
 /// first request or a redirect hop) is audited with the plugin id; reasons name the origin or the rule only,
 /// never the path, query or userinfo. A plugin without the <c>http</c> capability gets one with no grants,
-/// which denies and audits every attempt.
+/// which denies every attempt. Denials reach the audit log through <see cref="ThrottledDenialAudit"/>: the
+/// first of each kind per minute in full, the rest as one counted summary, so a spinning plugin cannot flood it.
 /// </summary>
 internal sealed class PluginHttp : IPluginHttp
 {
@@ -108,6 +109,19 @@ internal sealed class PluginHttp : IPluginHttp
 
     // Only whether a path was involved; the path itself may carry tokens.
     private static string PathHint(Uri uri) => uri.AbsolutePath == "/" ? "" : "/…";
+
+    /// <summary>The kind of a denial reason, for <see cref="ThrottledDenialAudit"/>: the rule, never the origin.</summary>
+    public static string DenialKind(string reason)
+    {
+        if (reason.Contains(" is not covered by the plugin's URL grants", StringComparison.Ordinal))
+        {
+            return reason.StartsWith("redirect to ", StringComparison.Ordinal) ? "redirect_not_granted" : "url_not_granted";
+        }
+
+        // "ssrf_blocked: …", "invalid_url: …", "redirect_refused: …": the code before the colon.
+        var colon = reason.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && reason.AsSpan(0, colon).ContainsAnyExcept("abcdefghijklmnopqrstuvwxyz_") is false ? reason[..colon] : reason;
+    }
 
     private CapabilityDeniedException Deny(string reason, bool audit = true)
     {

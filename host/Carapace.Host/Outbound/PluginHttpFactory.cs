@@ -53,7 +53,7 @@ internal sealed class PluginHttpFactory : IDisposable
             pluginId,
             _ => CreateLimiter(perMinute, _time),
             (_, existing) => existing.PermitLimit == perMinute ? existing : CreateLimiter(perMinute, _time));
-        return new PluginHttp(pluginId, grants, limiter, _http, _audit);
+        return new PluginHttp(pluginId, grants, limiter, _http, new ThrottledDenialAudit(_audit, _time, d => PluginHttp.DenialKind(ThrottledDenialAudit.Reason(d))));
     }
 
     public void Dispose()

@@ -31,5 +31,6 @@ internal sealed class PluginRuntimeSummary(PluginRuntime runtime) : IRuntimeSumm
 internal sealed class ChannelReadiness(PluginRuntime runtime) : IReadinessCheck
 {
     public IEnumerable<string> NotReadyReasons() =>
-        runtime.ListChannels().Where(c => c.State == "error").Select(c => $"channel {c.Id} is in error: {c.LastError}");
+        // The id only: LastError is an exception message and may carry anything (a URL with a token, a path).
+        runtime.ListChannels().Where(c => c.State == "error").Select(c => $"channel_error:{c.Id}");
 }

@@ -9,7 +9,9 @@ namespace Carapace.Host.Security;
 /// <see cref="Interval"/> it collects the counts whose lockout or window is over, and at shutdown all of them,
 /// so no refusal goes unrecorded even when the client never comes back. Each summary is also logged.
 /// </summary>
-internal sealed class AuthAuditReporter(AuthFailureThrottle throttle, IAuditLog audit, TimeProvider time, ILogger<AuthAuditReporter> logger)
+internal sealed class AuthAuditReporter(
+    AuthFailureThrottle throttle, ProxyAuthFailureThrottle proxies, WebhookAuthThrottle webhooks, IAuditLog audit, TimeProvider time,
+    ILogger<AuthAuditReporter> logger)
     : IHostedService, IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
@@ -35,19 +37,36 @@ internal sealed class AuthAuditReporter(AuthFailureThrottle throttle, IAuditLog 
         {
             Write(summary);
         }
+
+        foreach (var summary in proxies.Inner.CollectSummaries(all))
+        {
+            Write(summary, ProxyAuthFailureThrottle.Scope);
+        }
+
+        foreach (var summary in webhooks.Inner.CollectSummaries(all))
+        {
+            Write(summary, WebhookAuthThrottle.Scope);
+        }
     }
 
-    public void Write(AuthAuditSummary summary)
+    /// <param name="summary">What to write.</param>
+    /// <param name="scope">
+    /// Null for the control API's per-client count; <see cref="ProxyAuthFailureThrottle.Scope"/> for a trusted
+    /// proxy's (remote_ip is the proxy); <see cref="WebhookAuthThrottle.Scope"/> for plugin webhooks.
+    /// </param>
+    public void Write(AuthAuditSummary summary, string? scope = null)
     {
         var client = summary.Client?.ToString();
         var seconds = (long)summary.Window.TotalSeconds;
         if (summary.What == AuthAuditSummary.Kind.RefusedWhileLockedOut)
         {
-            logger.LogWarning("Refused {Count} control requests from {RemoteIp} while it was locked out ({From:o} to {To:o})",
-                summary.Count, client ?? $"{summary.Clients} evicted clients", summary.From, summary.To);
+            logger.LogWarning("Refused {Count} {What} requests from {RemoteIp}{Scope} while it was locked out ({From:o} to {To:o})",
+                summary.Count, scope == WebhookAuthThrottle.Scope ? "webhook" : "control", client ?? $"{summary.Clients} evicted clients",
+                scope == ProxyAuthFailureThrottle.Scope ? " (forwarded through it)" : string.Empty, summary.From, summary.To);
             audit.Write(AuditEvents.AuthLockoutRefused, new Dictionary<string, object?>
             {
                 ["remote_ip"] = client,
+                ["scope"] = scope,
                 ["count"] = summary.Count,
                 ["lockout_started"] = summary.From,
                 ["lockout_until"] = summary.To,
@@ -57,11 +76,13 @@ internal sealed class AuthAuditReporter(AuthFailureThrottle throttle, IAuditLog 
             return;
         }
 
-        logger.LogWarning("{Count} more control requests without a credential from {RemoteIp} within {Window} s were refused (first {Limit} audited one by one)",
-            summary.Count, client ?? $"{summary.Clients} evicted clients", seconds, AuthFailureThrottle.CredentiallessAuditedPerWindow);
+        logger.LogWarning("{Count} more {What} requests without a credential from {RemoteIp} within {Window} s were refused (first {Limit} audited one by one)",
+            summary.Count, scope == WebhookAuthThrottle.Scope ? "webhook" : "control", client ?? $"{summary.Clients} evicted clients", seconds,
+            AuthFailureThrottle.CredentiallessAuditedPerWindow);
         audit.Write(AuditEvents.AuthFailuresSuppressed, new Dictionary<string, object?>
         {
             ["remote_ip"] = client,
+            ["scope"] = scope,
             ["reason"] = "missing credentials",
             ["count"] = summary.Count,
             ["window_seconds"] = seconds,

@@ -12,9 +12,9 @@ namespace Carapace.Host.Security;
 /// <para>
 /// A success does not reset anything. Otherwise a brute-forcer sharing an address with a legitimate
 /// client (every local process is 127.0.0.1) would get a fresh allowance each time that client
-/// polled. Failures simply age out of the window. Clients are keyed by <see cref="ClientAddress.Key"/>.
+/// polled. Failures simply age out of the window. Clients are keyed by <see cref="ClientAddress.AuthKey"/> (all of loopback is one client).
 /// Memory is bounded: entries with nothing left to remember are swept, and past
-/// <see cref="MaxEntries"/> the least recently seen are evicted.
+/// <see cref="MaxEntries"/> the least recently seen are evicted, except those locked out.
 /// </para>
 /// <para>
 /// It also keeps the audit log from being flooded (a client could otherwise write lines until the
@@ -32,11 +32,18 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
     /// <summary>Credential-less failures per client and window that are audited line by line.</summary>
     public const int CredentiallessAuditedPerWindow = 10;
 
+    // Lockouts double at most this many times; any setting reaches MaxLockout well before (7 days / 1 s < 2^20).
+    private const int MaxLevel = 62;
+
     private readonly ConcurrentDictionary<IPAddress, Entry> _entries = new();
     private readonly Lock _sweepGate = new();
     private readonly Lock _evictedGate = new();
     private int _count;
     private long _nextSweepTicks;
+
+    // Entry count that triggers a sweep before its time. Raised above MaxEntries while locked-out entries
+    // (never evicted) fill the table, so that each further client does not rescan it all.
+    private int _capacitySweepAt = MaxEntries;
     private EvictedCounts _evicted;
 
     public AuthThrottleSettings Settings { get; } = settings;
@@ -85,9 +92,9 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
                 entry.Level = 0;
             }
 
-            var duration = TimeSpan.FromTicks(Math.Min(Settings.MaxLockout.Ticks,
-                Settings.Lockout.Ticks * (1L << Math.Min(entry.Level, 30))));
-            entry.Level++;
+            var duration = LockoutFor(entry.Level);
+            // Past the cap every lockout is the maximum; stopping the count keeps it from wrapping.
+            entry.Level = Math.Min(entry.Level + 1, MaxLevel);
             var previous = entry.TakeRefused(Settings.Window);
             entry.LockedSince = now;
             entry.LockedUntil = now + duration;
@@ -186,6 +193,23 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
         return summaries;
     }
 
+    /// <summary>
+    /// The lockout after <paramref name="level"/> earlier ones: <c>Lockout · 2^level</c>, saturating at
+    /// <c>MaxLockout</c>. Multiplying first overflowed a long (900 s · 2^30 ticks) into a negative duration,
+    /// which threw on every further failure: each guess became a 500 and was never counted again.
+    /// </summary>
+    public TimeSpan LockoutFor(int level)
+    {
+        var max = Settings.MaxLockout.Ticks;
+        var ticks = Settings.Lockout.Ticks;
+        for (var i = 0; i < level && ticks < max; i++)
+        {
+            ticks = ticks > max / 2 ? max : ticks * 2;
+        }
+
+        return TimeSpan.FromTicks(Math.Min(ticks, max));
+    }
+
     private Entry GetOrAdd(IPAddress client) =>
         _entries.GetOrAdd(client, static (_, state) =>
         {
@@ -195,7 +219,7 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
 
     private void MaybeSweep(DateTimeOffset now)
     {
-        var overCapacity = Volatile.Read(ref _count) >= MaxEntries;
+        var overCapacity = Volatile.Read(ref _count) >= Volatile.Read(ref _capacitySweepAt);
         if (!overCapacity && now.UtcTicks < Interlocked.Read(ref _nextSweepTicks))
         {
             return;
@@ -228,8 +252,11 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
             if (Volatile.Read(ref _count) >= MaxEntries)
             {
                 // Still full of active clients (a spray from many addresses): forget the least recently
-                // seen half. An attacker with that many addresses gains nothing a lockout could stop.
-                var victims = _entries.OrderBy(kv => kv.Value.LastSeen).Take(_entries.Count / 2).Select(kv => kv.Key).ToList();
+                // seen half of those not locked out. A locked-out client is never forgotten, or a spray
+                // from other addresses would end its lockout early; such an entry holds no failure times
+                // (see Entry.Clear), so the ones kept are small, and each took MaxFailures guesses to earn.
+                var victims = _entries.Where(kv => kv.Value.LockedUntilTicks <= now.UtcTicks)
+                    .OrderBy(kv => kv.Value.LastSeen).Take(_entries.Count / 2).Select(kv => kv.Key).ToList();
                 foreach (var key in victims)
                 {
                     if (_entries.TryRemove(key, out var victim))
@@ -239,6 +266,8 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
                     }
                 }
             }
+
+            Volatile.Write(ref _capacitySweepAt, Math.Max(MaxEntries, Volatile.Read(ref _count) + MaxEntries / 2));
         }
         finally
         {
@@ -269,14 +298,25 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
 
     private sealed class Entry(int capacity)
     {
-        private readonly DateTimeOffset[] _failures = new DateTimeOffset[capacity];
+        // Allocated on the first failure and dropped when a lockout starts: most entries (credential-less
+        // clients, clients sitting out a lockout) need none.
+        private DateTimeOffset[]? _failures;
         private int _next;
         private int _stored;
+        private long _lockedUntilTicks = DateTimeOffset.MinValue.UtcTicks;
 
         public Lock Gate { get; } = new();
         public DateTimeOffset LastSeen { get; set; }
         public DateTimeOffset LockedSince { get; set; } = DateTimeOffset.MinValue;
-        public DateTimeOffset LockedUntil { get; set; } = DateTimeOffset.MinValue;
+
+        public DateTimeOffset LockedUntil
+        {
+            get => new(Interlocked.Read(ref _lockedUntilTicks), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _lockedUntilTicks, value.UtcTicks);
+        }
+
+        /// <summary>Readable without <see cref="Gate"/> (the eviction scan).</summary>
+        public long LockedUntilTicks => Interlocked.Read(ref _lockedUntilTicks);
         public int Level { get; set; }
 
         /// <summary>Requests refused during the current (or last) lockout, not yet reported.</summary>
@@ -316,6 +356,7 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
 
         public void Add(DateTimeOffset at)
         {
+            _failures ??= new DateTimeOffset[capacity];
             _failures[_next] = at;
             _next = (_next + 1) % _failures.Length;
             _stored = Math.Min(_stored + 1, _failures.Length);
@@ -326,7 +367,7 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
             var count = 0;
             for (var i = 0; i < _stored; i++)
             {
-                if (now - _failures[i] < window)
+                if (now - _failures![i] < window)
                 {
                     count++;
                 }
@@ -337,6 +378,7 @@ internal sealed class AuthFailureThrottle(AuthThrottleSettings settings, TimePro
 
         public void Clear()
         {
+            _failures = null;
             _next = 0;
             _stored = 0;
         }

@@ -18,7 +18,9 @@ internal sealed class ClientAddress
     {
         Address = address;
         Peer = peer;
-        Key = ThrottleKey(address);
+        Key = LimitKey(address);
+        AuthKey = ThrottleKey(address);
+        PeerAuthKey = ThrottleKey(peer);
     }
 
     /// <summary>The client as resolved through trusted proxies.</summary>
@@ -27,11 +29,14 @@ internal sealed class ClientAddress
     /// <summary>The socket peer (for IPv4-mapped IPv6, the IPv4 address).</summary>
     public IPAddress Peer { get; }
 
-    /// <summary>
-    /// What limits are keyed on: the IPv4 address, or the /64 of an IPv6 address. One IPv6 host
-    /// usually owns a whole /64, so per-address keys would let it rotate past every limit.
-    /// </summary>
+    /// <summary>What rate and connection limits are keyed on (see <see cref="LimitKey"/>).</summary>
     public IPAddress Key { get; }
+
+    /// <summary>What auth-failure throttling is keyed on (see <see cref="ThrottleKey"/>).</summary>
+    public IPAddress AuthKey { get; }
+
+    /// <summary><see cref="ThrottleKey"/> of the socket peer: for a forwarded request, the proxy's.</summary>
+    public IPAddress PeerAuthKey { get; }
 
     /// <summary>127.0.0.1 or ::1 exactly (see <see cref="Auth.LocalDirectRequest.IsLoopbackAddress"/>).</summary>
     public bool IsLoopback => Auth.LocalDirectRequest.IsLoopbackAddress(Address);
@@ -58,8 +63,27 @@ internal sealed class ClientAddress
 
     public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
+    /// <summary>
+    /// The key auth-failure throttling counts a client under: <see cref="LimitKey"/>, except that all of
+    /// 127.0.0.0/8 and ::1 (also IPv4-mapped) is one key, <see cref="IPAddress.Loopback"/>. Any local process
+    /// can bind any of the 16M loopback sources, so keying them apart would hand a local brute-forcer a
+    /// fresh allowance per address. (Rate and connection limits keep per-address keys: they protect capacity,
+    /// which a local process can exhaust anyway, and the total connection cap bounds them.)
+    /// </summary>
     public static IPAddress ThrottleKey(IPAddress address)
     {
+        address = Normalize(address);
+        return IPAddress.IsLoopback(address) ? IPAddress.Loopback : LimitKey(address);
+    }
+
+    /// <summary>
+    /// The key rate and connection limits count a client under: an IPv4 address by itself, an IPv6
+    /// address by its /64 (one host usually owns a whole /64, so per-address keys would let it rotate past
+    /// every limit), ::1 by itself.
+    /// </summary>
+    public static IPAddress LimitKey(IPAddress address)
+    {
+        address = Normalize(address);
         if (address.AddressFamily != AddressFamily.InterNetworkV6 || address.Equals(IPAddress.IPv6Loopback))
         {
             return address;

@@ -16,7 +16,7 @@ internal sealed class ConnectionLimits(int maxPerIp, GatewayMetrics metrics, ILo
 {
     private readonly ConcurrentDictionary<IPAddress, int> _open = new();
 
-    public int OpenFrom(IPAddress address) => _open.GetValueOrDefault(ClientAddress.ThrottleKey(ClientAddress.Normalize(address)));
+    public int OpenFrom(IPAddress address) => _open.GetValueOrDefault(ClientAddress.LimitKey(ClientAddress.Normalize(address)));
 
     public ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>
     {
@@ -26,7 +26,7 @@ internal sealed class ConnectionLimits(int maxPerIp, GatewayMetrics metrics, ILo
             return;
         }
 
-        var key = ClientAddress.ThrottleKey(ClientAddress.Normalize(remote));
+        var key = ClientAddress.LimitKey(ClientAddress.Normalize(remote));
         var count = _open.AddOrUpdate(key, 1, static (_, n) => n + 1);
         try
         {

@@ -56,7 +56,7 @@ internal static class CsrfProtection
     public static bool IsSafeMethod(string method) =>
         HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
 
-    private static bool AppliesTo(HttpContext context) =>
+    internal static bool AppliesTo(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<ControlEndpointMetadata>() is not null
         || SecurityHeaders.IsControlPath(context.Request.Path);
 

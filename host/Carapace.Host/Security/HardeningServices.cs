@@ -22,6 +22,9 @@ internal static class HardeningServices
         services.AddMetrics();
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton(sp => new AuthFailureThrottle(security.AuthThrottle, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ProxyAuthFailureThrottle(security.AuthThrottle, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new WebhookAuthThrottle(security.AuthThrottle, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<WebhookAuthFailures>();
         services.AddSingleton<AuthAuditReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthAuditReporter>());
         services.AddSingleton(sp => new ConnectionLimits(security.Limits.MaxConnectionsPerIp,

@@ -82,25 +82,64 @@ public sealed class FileAuditLogTests
     }
 
     [Fact]
-    public async Task An_oversize_event_becomes_a_marker_naming_it_and_its_size()
+    public async Task An_oversize_event_becomes_a_marker_naming_it_its_size_and_who_caused_it()
     {
         using var dir = new TempDirectory();
         var path = Path.Combine(dir.Path, "audit.jsonl");
         await using (var audit = Create(path))
         {
-            audit.Write("plugin_installed", Enumerable.Range(0, 10).ToDictionary(i => $"field{i}", _ => (object?)new string('x', 1000)));
+            // Keys alone exceed the cap: nothing can be cut to make it fit.
+            var fields = Enumerable.Range(0, 40).ToDictionary(i => $"{i:D3}" + new string('k', 120), _ => (object?)"v");
+            fields["remote_ip"] = "192.0.2.7";
+            fields["plugin_id"] = string.Concat(Enumerable.Repeat("😀", 1000));
+            audit.Write("plugin_installed", fields);
             audit.Write("plugin_installed", new Dictionary<string, object?> { ["plugin_id"] = new string('y', 100_000) });
         }
 
         var lines = Lines(path);
         Assert.Equal(AuditEvents.AuditEventTooLarge, lines[0].GetProperty("event").GetString());
-        Assert.Equal("plugin_installed", lines[0].GetProperty("data").GetProperty("original_event").GetString());
-        Assert.True(lines[0].GetProperty("data").GetProperty("serialized_bytes").GetInt32() > AuditLine.MaxBytes);
-        Assert.Equal(AuditLine.MaxBytes, lines[0].GetProperty("data").GetProperty("cap_bytes").GetInt32());
+        var marker = lines[0].GetProperty("data");
+        Assert.Equal("plugin_installed", marker.GetProperty("original_event").GetString());
+        Assert.True(marker.GetProperty("serialized_bytes").GetInt32() > AuditLine.MaxBytes);
+        Assert.Equal(AuditLine.MaxBytes, marker.GetProperty("cap_bytes").GetInt32());
+        Assert.Equal("192.0.2.7", marker.GetProperty("remote_ip").GetString());
+        Assert.StartsWith("😀😀", marker.GetProperty("plugin_id").GetString(), StringComparison.Ordinal);
 
         // A single long field is cut instead, so the event (and who caused it) survives.
         Assert.Equal("plugin_installed", lines[1].GetProperty("event").GetString());
         Assert.EndsWith("…[truncated]", lines[1].GetProperty("data").GetProperty("plugin_id").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Escaping_that_outgrows_the_cap_cuts_the_largest_fields_by_bytes_and_keeps_identifying_ones()
+    {
+        // 512 emoji are 1024 UTF-16 chars (under the char cut) but 6 KiB escaped (\uD83D\uDE00 each).
+        var emoji = string.Concat(Enumerable.Repeat("😀", 512));
+        var line = AuditLine.Serialize(DateTimeOffset.UnixEpoch, AuditEvents.AuthFailure, new Dictionary<string, object?>
+        {
+            ["remote_ip"] = "192.0.2.7",
+            ["plugin_id"] = "webhook",
+            ["method"] = "GET",
+            ["path"] = "/control/" + emoji,
+            ["reason"] = "invalid token " + emoji,
+            ["failures_in_window"] = 3,
+        });
+
+        Assert.InRange(line.Length, AuditLine.MaxBytes - 64, AuditLine.MaxBytes);
+        using var doc = JsonDocument.Parse(line.AsMemory(0, line.Length - 1));
+        Assert.Equal(AuditEvents.AuthFailure, doc.RootElement.GetProperty("event").GetString());
+        var data = doc.RootElement.GetProperty("data");
+        Assert.Equal("192.0.2.7", data.GetProperty("remote_ip").GetString());
+        Assert.Equal("webhook", data.GetProperty("plugin_id").GetString());
+        Assert.Equal("GET", data.GetProperty("method").GetString());
+        Assert.Equal(3, data.GetProperty("failures_in_window").GetInt32());
+        var path = data.GetProperty("path").GetString()!;
+        var reason = data.GetProperty("reason").GetString()!;
+        Assert.StartsWith("/control/😀", path, StringComparison.Ordinal);
+        Assert.EndsWith("…[truncated]", path, StringComparison.Ordinal);
+        Assert.StartsWith("invalid token 😀", reason, StringComparison.Ordinal);
+        // No surrogate pair was cut in half.
+        Assert.DoesNotContain(path.Replace("😀", string.Empty, StringComparison.Ordinal), char.IsSurrogate);
     }
 
     [Fact]

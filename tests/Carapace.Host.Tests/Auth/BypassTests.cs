@@ -185,6 +185,6 @@ public sealed class BypassTests
 
         var response = await RawHttp.SendAsync(gateway.BaseAddress, request);
 
-        Assert.True(response.Status is 0 or 400 or 401 or 404 or 405 or 505, $"{response.Status}\n{response.Raw}");
+        Assert.True(response.Status is 0 or 400 or 401 or 404 or 405 or 421 or 505, $"{response.Status}\n{response.Raw}");
     }
 }

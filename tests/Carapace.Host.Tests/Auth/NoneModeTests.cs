@@ -41,6 +41,7 @@ public sealed class NoneModeTests
         using var request = new HttpRequestMessage(HttpMethod.Get, "/control/status");
         request.Headers.Host = "evil.example";
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(request)).StatusCode);
+        // Refused before auth mode 'none' is even consulted: a foreign Host is a DNS-rebinding attempt.
+        await ProblemAssert.IsProblemAsync(await client.SendAsync(request), HttpStatusCode.MisdirectedRequest, Carapace.Host.Security.HostHeaderCheck.Code);
     }
 }

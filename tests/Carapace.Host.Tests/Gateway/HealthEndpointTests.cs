@@ -49,8 +49,45 @@ public sealed class HealthEndpointTests
         Assert.Equal("5", response.Headers.RetryAfter?.ToString());
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("not_ready", json.GetProperty("status").GetString());
-        Assert.Contains("not writable", json.GetProperty("reasons")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("state_dir_not_writable", json.GetProperty("reasons")[0].GetString());
+        // The public probe names no path; the log (and /control/status) have the details.
+        Assert.DoesNotContain(dir.Path, json.GetRawText(), StringComparison.Ordinal);
         Assert.True(gateway.LogContains("cannot be used"));
+    }
+
+    [Fact]
+    public async Task Ready_names_a_crashed_channel_by_id_only_and_never_its_error_text()
+    {
+        // The channel's LastError is an exception message ("the transport went away" here); such text can hold secrets.
+        using var bundle = new TempDirectory();
+        var source = Path.Combine(AppContext.BaseDirectory, "fixture-packages", "crashing-channel");
+        var target = Directory.CreateDirectory(Path.Combine(bundle.Path, "crashing-channel")).FullName;
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        const string token = "ready-token-1";
+        await using var gateway = await GatewayFixture.StartAsync("plugins:\n  runtime:\n    channelMaxRestarts: 0\n",
+            new Dictionary<string, string?> { ["CARAPACE_GATEWAY_TOKEN"] = token }, bundledPluginsDirectory: bundle.Path);
+        using var anonymous = gateway.Client();
+        using var authorised = gateway.Client(token);
+        string body = string.Empty;
+        await Poll.UntilAsync(async () =>
+        {
+            var response = await anonymous.GetAsync("/health/ready");
+            body = await response.Content.ReadAsStringAsync();
+            return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+        }, TimeSpan.FromSeconds(20), "the crashed channel to make the gateway not ready");
+
+        var reasons = JsonDocument.Parse(body).RootElement.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).ToList();
+        Assert.Equal(["channel_error:crashing-channel"], reasons);
+        Assert.DoesNotContain("transport went away", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(gateway.StateDir, body, StringComparison.Ordinal);
+        Assert.DoesNotContain("CrashingChannelException", body, StringComparison.Ordinal);
+
+        // The details stay available behind authentication.
+        Assert.Contains("the transport went away", await authorised.GetStringAsync("/control/channels"), StringComparison.Ordinal);
     }
 
     [Fact]

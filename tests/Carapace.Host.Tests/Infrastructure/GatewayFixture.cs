@@ -40,7 +40,8 @@ internal sealed class GatewayFixture : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null,
         string? stateDirOverride = null,
         Action<WebApplication>? configureApp = null,
-        bool withPlugins = false)
+        bool withPlugins = false,
+        string? bundledPluginsDirectory = null)
     {
         var dir = new TempDirectory();
         var stateDir = stateDirOverride ?? System.IO.Path.Combine(dir.Path, "state");
@@ -63,7 +64,8 @@ internal sealed class GatewayFixture : IAsyncDisposable
             GetEnv = key => environment.GetValueOrDefault(key),
             ConfigureServices = configureServices,
             // Plugin loading costs time; only tests about plugins ask for the bundled set.
-            BundledPluginsDirectory = withPlugins ? System.IO.Path.Combine(AppContext.BaseDirectory, "plugins") : null,
+            // bundledPluginsDirectory: a test's own set instead (e.g. one fixture copied from fixture-packages/).
+            BundledPluginsDirectory = bundledPluginsDirectory ?? (withPlugins ? System.IO.Path.Combine(AppContext.BaseDirectory, "plugins") : null),
         });
         configureApp?.Invoke(app);
         await app.StartAsync();

@@ -196,12 +196,12 @@ public sealed class ToolPluginGatewayTests
     }
 
     [Fact]
-    public async Task Http_fetch_without_any_grant_is_denied_and_every_attempt_is_audited()
+    public async Task Http_fetch_without_any_grant_is_denied_and_audited_once_per_window()
     {
         await using var gateway = await StartAsync("plugins: {}\n");
         using var client = gateway.Client(Token);
 
-        for (var i = 0; i < 2; i++)
+        for (var i = 0; i < 3; i++)
         {
             var denied = await ProblemAssert.IsProblemAsync(
                 await client.PostAsJsonAsync("/control/tools/http_fetch/invoke", new { url = "https://example.com/?token=SECRET" }),
@@ -209,8 +209,11 @@ public sealed class ToolPluginGatewayTests
             Assert.Contains("capability_denied", denied.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
+        // Every attempt is refused; the log gets the first in full, the others are counted into one summary
+        // when the minute is over (DenialAuditFloodTests), so a spinning plugin cannot flood it.
         var events = await AuditFile.WaitForAsync(gateway.AuditPath,
-            e => e.Count(x => IsHttpDenial(x, "http capability not granted")) >= 2, "two audited http denials");
+            e => e.Count(x => IsHttpDenial(x, "http capability not granted")) >= 1, "the audited http denial");
+        Assert.Equal(1, events.Count(x => IsHttpDenial(x, "http capability not granted")));
         Assert.DoesNotContain(events, e => e.GetRawText().Contains("SECRET", StringComparison.Ordinal));
     }
 

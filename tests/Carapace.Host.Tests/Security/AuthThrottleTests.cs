@@ -60,6 +60,24 @@ public sealed class AuthThrottleTests
     }
 
     [Fact]
+    public async Task A_wrong_token_on_a_path_of_escaped_emoji_is_still_audited_with_the_client_address()
+    {
+        // 512 emoji are under the 1024-char cut but 6 KiB once escaped: the line used to become a marker without remote_ip.
+        await using var gateway = await Start(new FakeTimeProvider());
+        using var wrong = gateway.Client("wrong");
+        var path = "/control/" + string.Concat(Enumerable.Repeat("%F0%9F%98%80", 512));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync(path)).StatusCode);
+
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthFailure) == 1, "the failure");
+        Assert.Equal(0, events.Count(AuditEvents.AuditEventTooLarge));
+        var data = events.Single(e => e.GetProperty("event").GetString() == AuditEvents.AuthFailure).GetProperty("data");
+        Assert.Equal("127.0.0.1", data.GetProperty("remote_ip").GetString());
+        Assert.StartsWith("/control/😀", data.GetProperty("path").GetString(), StringComparison.Ordinal);
+        Assert.All(File.ReadAllLines(gateway.AuditPath), l => Assert.True(System.Text.Encoding.UTF8.GetByteCount(l) < 4096));
+    }
+
+    [Fact]
     public async Task Requests_without_a_credential_are_audited_but_never_lock_anyone_out()
     {
         // A web page can make the browser send credential-less requests to 127.0.0.1; they must not lock out the user.
@@ -82,13 +100,21 @@ public sealed class AuthThrottleTests
     public async Task Credential_less_failures_past_the_allowance_are_summarised_per_client_when_the_window_ends()
     {
         // Unlimited lines would let any client push real evidence out through rotation (only audit.jsonl.1 is kept).
+        // The second client is a forwarded one: every loopback source is the same client (one throttle key).
         var time = new FakeTimeProvider();
-        await using var gateway = await Start(time);
+        await using var gateway = await Start(time, "gateway:\n  trustedProxies:\n    - 127.0.0.1\n");
         using var local = gateway.Client();
-        using var remote = gateway.RemoteClient();
-        for (var i = 0; i < 25; i++)
+        using var remote = gateway.Client();
+        remote.DefaultRequestHeaders.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.9");
+        using var otherLoopback = gateway.RemoteClient();
+        for (var i = 0; i < 20; i++)
         {
             await local.GetAsync("/control/status");
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            await otherLoopback.GetAsync("/control/status");
         }
 
         for (var i = 0; i < 12; i++)
@@ -103,7 +129,7 @@ public sealed class AuthThrottleTests
         var summaries = events.Where(e => e.GetProperty("event").GetString() == AuditEvents.AuthFailuresSuppressed)
             .Select(e => e.GetProperty("data")).ToDictionary(d => d.GetProperty("remote_ip").GetString()!, d => d.GetProperty("count").GetInt64());
         Assert.Equal(15, summaries["127.0.0.1"]);
-        Assert.Equal(2, summaries[Peers.Remote.ToString()]);
+        Assert.Equal(2, summaries["203.0.113.9"]);
         Assert.True(gateway.LogContains("15 more control requests without a credential from 127.0.0.1 within 60 s were refused"));
 
         // A new window starts a new allowance.
@@ -235,21 +261,135 @@ public sealed class AuthThrottleTests
     }
 
     [Fact]
-    public async Task Lockouts_are_per_client_and_a_locked_client_does_not_affect_others()
+    public async Task Every_loopback_source_address_is_one_client_so_rotating_them_gains_no_guesses()
     {
+        // Any local process can bind any of 127.0.0.0/8; one failure from each of ten of them is ten failures.
         var time = new FakeTimeProvider();
-        await using var gateway = await Start(time, "gateway:\n  authThrottle:\n    maxFailures: 3\n");
-        using var remoteWrong = gateway.RemoteClient("wrong");
-        using var remoteRight = gateway.RemoteClient(Token);
-        using var loopback = gateway.Client(Token);
+        await using var gateway = await Start(time);
+        for (var last = 2; last <= 11; last++)
+        {
+            using var wrong = Peers.From(IPAddress.Parse($"127.0.0.{last}"), gateway.BaseAddress, "wrong");
+            await ProblemAssert.IsProblemAsync(await wrong.GetAsync("/control/status"), HttpStatusCode.Unauthorized, "unauthorized");
+        }
+
+        using var right = gateway.Client(Token);
+        await ProblemAssert.IsProblemAsync(await right.GetAsync("/control/status"), HttpStatusCode.TooManyRequests, ControlAuthenticationHandler.LockedOutCode);
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthLockout) == 1, "the lockout");
+        var lockout = events.Single(e => e.GetProperty("event").GetString() == AuditEvents.AuthLockout).GetProperty("data");
+        Assert.Equal(10, lockout.GetProperty("failures").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.2")]
+    [InlineData("127.255.255.254")]
+    [InlineData("::1")]
+    [InlineData("::ffff:127.0.0.9")]
+    public void The_whole_loopback_range_has_one_throttle_key(string address) =>
+        Assert.Equal(IPAddress.Loopback, ClientAddress.ThrottleKey(IPAddress.Parse(address)));
+
+    [Fact]
+    public void Lockouts_are_per_client_and_a_locked_client_does_not_affect_others()
+    {
+        // Distinct non-loopback clients cannot be played from this machine's sockets (every local source
+        // is loopback), so this goes through the key function and the throttle the handler uses.
+        var time = new FakeTimeProvider();
+        var throttle = new AuthFailureThrottle(AuthThrottleSettings.Default with { MaxFailures = 3 }, time);
+        var attacker = ClientAddress.ThrottleKey(IPAddress.Parse("192.0.2.1"));
+        var other = ClientAddress.ThrottleKey(IPAddress.Parse("192.0.2.2"));
+        var otherV6 = ClientAddress.ThrottleKey(IPAddress.Parse("2001:db8:0:1::5"));
+        var sameV6Host = ClientAddress.ThrottleKey(IPAddress.Parse("2001:db8:0:1::77"));
+        Assert.NotEqual(attacker, other);
+        Assert.Equal(otherV6, sameV6Host);
+        Assert.Equal(ClientAddress.ThrottleKey(IPAddress.Parse("::ffff:192.0.2.1")), attacker);
 
         for (var i = 0; i < 3; i++)
         {
-            await remoteWrong.GetAsync("/control/status");
+            throttle.RecordFailure(attacker);
         }
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await remoteRight.GetAsync("/control/status")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await loopback.GetAsync("/control/status")).StatusCode);
+        Assert.NotNull(throttle.LockedOutFor(attacker));
+        Assert.Null(throttle.LockedOutFor(other));
+        Assert.Null(throttle.LockedOutFor(otherV6));
+        Assert.Null(throttle.LockedOutFor(IPAddress.Loopback));
+    }
+
+    [Fact]
+    public async Task Rotating_x_forwarded_for_through_a_trusted_proxy_is_counted_against_the_proxy()
+    {
+        var time = new FakeTimeProvider();
+        await using var gateway = await Start(time, "gateway:\n  authThrottle:\n    maxFailures: 2\n  trustedProxies:\n    - 127.0.0.1\n");
+        using var client = gateway.Client();
+
+        async Task<HttpResponseMessage> Send(string? forwardedFor, string bearer)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/control/status");
+            if (forwardedFor is not null)
+            {
+                request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor);
+            }
+
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + bearer);
+            return await client.SendAsync(request);
+        }
+
+        // One guess per invented client: no client ever reaches its own 2, the proxy reaches 2 x Factor.
+        for (var i = 0; i < 2 * ProxyAuthFailureThrottle.Factor; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Send($"198.51.100.{i + 1}", "wrong")).StatusCode);
+        }
+
+        await ProblemAssert.IsProblemAsync(await Send("198.51.100.200", Token), HttpStatusCode.TooManyRequests, ControlAuthenticationHandler.LockedOutCode);
+        // The proxy's own direct requests are a different client.
+        Assert.Equal(HttpStatusCode.OK, (await Send(null, Token)).StatusCode);
+
+        var events = await AuditFile.WaitForAsync(gateway.AuditPath, e => e.Count(AuditEvents.AuthLockout) == 1, "the proxy lockout");
+        var data = events.Single(e => e.GetProperty("event").GetString() == AuditEvents.AuthLockout).GetProperty("data");
+        Assert.Equal("127.0.0.1", data.GetProperty("remote_ip").GetString());
+        Assert.Equal("proxy", data.GetProperty("scope").GetString());
+    }
+
+    [Fact]
+    public void Forty_lockouts_in_a_row_never_overflow_and_never_exceed_the_maximum()
+    {
+        // 900 s doubled 30 times overflowed a long: every later failure threw (a 500) and was never counted.
+        var time = new FakeTimeProvider();
+        var max = TimeSpan.FromSeconds(3600);
+        var throttle = new AuthFailureThrottle(new AuthThrottleSettings(2, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(900), max), time);
+        var client = IPAddress.Parse("192.0.2.1");
+
+        for (var n = 0; n < 40; n++)
+        {
+            throttle.RecordFailure(client);
+            var lockout = throttle.RecordFailure(client).LockoutStarted;
+            Assert.NotNull(lockout);
+            Assert.InRange(lockout.Value, TimeSpan.FromSeconds(900), max);
+            Assert.Equal(lockout, throttle.LockedOutFor(client));
+            time.Advance(lockout.Value);
+        }
+
+        Assert.Equal(max, throttle.LockoutFor(int.MaxValue));
+    }
+
+    [Fact]
+    public void A_locked_out_client_is_not_evicted_by_a_spray_from_other_addresses()
+    {
+        var time = new FakeTimeProvider();
+        var throttle = new AuthFailureThrottle(AuthThrottleSettings.Default, time);
+        var locked = IPAddress.Parse("192.0.2.1");
+        for (var i = 0; i < AuthThrottleSettings.Default.MaxFailures; i++)
+        {
+            throttle.RecordFailure(locked);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 3 * AuthFailureThrottle.MaxEntries; i++)
+        {
+            throttle.RecordFailure(new IPAddress(BitConverter.GetBytes(0x0A000000 + i)));
+        }
+
+        Assert.InRange(throttle.TrackedClients, 1, AuthFailureThrottle.MaxEntries);
+        Assert.Equal(TimeSpan.FromSeconds(299), throttle.LockedOutFor(locked));
     }
 
     [Fact]
